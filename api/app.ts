@@ -1,0 +1,69 @@
+import cors from '@fastify/cors';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Config } from '../shared/config/config-schema';
+import { cartRoutes } from './cart/cart-routes';
+import { healthRoutes } from './health/health-routes';
+import { authPlugin } from './plugins/auth';
+import { databasePlugin } from './plugins/database';
+import { errorHandlerPlugin } from './plugins/error-handler';
+import { openapiPlugin } from './plugins/openapi';
+import { redisPlugin } from './plugins/redis';
+import { validatorCompiler } from './plugins/validation';
+import { adminProductRoutes, productRoutes } from './products/product-routes';
+
+export interface BuildAppOptions {
+  /** Overrides the pino logger settings derived from the config (tests pass `false`). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Honours a sane incoming `x-request-id` (from a proxy), otherwise makes one. */
+function requestId(request: IncomingMessage): string {
+  const incoming = request.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/**
+ * Builds the HTTP application; `api/main.ts` listens on it and the tests
+ * `inject()` into it, so both run the same Ajv options, plugins and routes.
+ */
+export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: config.LOG_LEVEL,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    },
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    genReqId: requestId,
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // external tier
+  await app.register(errorHandlerPlugin);
+  await app.register(databasePlugin, { config });
+  await app.register(redisPlugin, { config });
+  // app tier
+  await app.register(authPlugin, { config });
+  await app.register(openapiPlugin);
+  if (config.CORS_ORIGINS) {
+    const origins = config.CORS_ORIGINS.split(',').map((origin) => origin.trim());
+    await app.register(cors, { origin: origins.includes('*') ? '*' : origins, exposedHeaders: ['location', 'retry-after', 'x-request-id'] });
+  }
+  // routes
+  await app.register(healthRoutes);
+  await app.register(productRoutes);
+  await app.register(adminProductRoutes);
+  await app.register(cartRoutes);
+
+  return app;
+}

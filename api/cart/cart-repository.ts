@@ -1,0 +1,78 @@
+import { QueryTypes, type Transaction } from 'sequelize';
+import type { Sequelize } from 'sequelize-typescript';
+
+/** A cart line joined with its product's current name, price, stock and state. */
+export interface CartLineRecord {
+  id: string;
+  productId: string;
+  name: string;
+  unitPrice: string;
+  quantity: number;
+  stock: number;
+  active: boolean;
+  createdAt: Date;
+}
+
+const LINE_COLUMNS = `c.id, c.product_id AS "productId", p.name, p.price AS "unitPrice", c.quantity,
+  p.stock, p.active, c.created_at AS "createdAt"`;
+
+/** The user's cart, oldest line first. */
+export function listCartLines(db: Sequelize, userId: string): Promise<CartLineRecord[]> {
+  return db.query<CartLineRecord>(
+    `SELECT ${LINE_COLUMNS} FROM cart_items c JOIN products p ON p.id = c.product_id
+      WHERE c.user_id = $1 ORDER BY c.created_at, c.id`,
+    { type: QueryTypes.SELECT, bind: [userId] },
+  );
+}
+
+/**
+ * Adds `quantity` of a product to the user's line for it, creating the line
+ * if needed (one statement, safe under concurrent adds). `created` tells which.
+ */
+export async function upsertCartLine(
+  db: Sequelize,
+  transaction: Transaction,
+  userId: string,
+  productId: string,
+  quantity: number,
+): Promise<{ id: string; quantity: number; created: boolean }> {
+  const [row] = await db.query<{ id: string; quantity: number; created: boolean }>(
+    `INSERT INTO cart_items (user_id, product_id, quantity) VALUES ($1, $2, $3)
+     ON CONFLICT (user_id, product_id)
+       DO UPDATE SET quantity = cart_items.quantity + EXCLUDED.quantity, updated_at = now()
+     RETURNING id, quantity, (xmax = 0) AS created`,
+    { type: QueryTypes.SELECT, bind: [userId, productId, quantity], transaction },
+  );
+  return row!;
+}
+
+/** Sets a line's quantity; null when the line is not the user's. */
+export async function setCartLineQuantity(
+  db: Sequelize,
+  transaction: Transaction,
+  userId: string,
+  lineId: string,
+  quantity: number,
+): Promise<CartLineRecord | null> {
+  const [row] = await db.query<CartLineRecord>(
+    `UPDATE cart_items c SET quantity = $3, updated_at = now() FROM products p
+      WHERE c.id = $1 AND c.user_id = $2 AND p.id = c.product_id
+      RETURNING ${LINE_COLUMNS}`,
+    { type: QueryTypes.SELECT, bind: [lineId, userId, quantity], transaction },
+  );
+  return row ?? null;
+}
+
+/** Deletes a line; null when the line is not the user's. */
+export async function deleteCartLine(
+  db: Sequelize,
+  transaction: Transaction,
+  userId: string,
+  lineId: string,
+): Promise<{ productId: string; quantity: number } | null> {
+  const [row] = await db.query<{ productId: string; quantity: number }>(
+    `DELETE FROM cart_items WHERE id = $1 AND user_id = $2 RETURNING product_id AS "productId", quantity`,
+    { type: QueryTypes.SELECT, bind: [lineId, userId], transaction },
+  );
+  return row ?? null;
+}

@@ -1,0 +1,32 @@
+import { AppError } from '../../shared/errors/error-codes';
+import { isUuid } from '../../shared/domain/ids';
+
+/** Position after the last row of a page, for keyset pagination over (created_at, id). */
+export interface Cursor {
+  createdAt: Date;
+  id: string;
+}
+
+/** Opaque to clients: base64url of `{"t": ISO time, "id": uuid}`. */
+export function encodeCursor({ createdAt, id }: Cursor): string {
+  return Buffer.from(JSON.stringify({ t: createdAt.toISOString(), id })).toString('base64url');
+}
+
+/** Throws a 400 VALIDATION_ERROR for anything this service did not produce. */
+export function decodeCursor(cursor: string): Cursor {
+  try {
+    const { t, id } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { t?: unknown; id?: unknown };
+    const createdAt = new Date(typeof t === 'string' ? t : Number.NaN);
+    if (typeof id === 'string' && isUuid(id) && !Number.isNaN(createdAt.getTime())) return { createdAt, id };
+  } catch {
+    // fall through: not base64url JSON
+  }
+  throw new AppError('VALIDATION_ERROR', 'querystring/cursor is not a valid cursor');
+}
+
+/** Splits a `limit + 1` fetch into the page and the cursor of the next one. */
+export function paginate<T extends Cursor>(rows: T[], limit: number): { page: T[]; nextCursor: string | null } {
+  if (rows.length <= limit) return { page: rows, nextCursor: null };
+  const page = rows.slice(0, limit);
+  return { page, nextCursor: encodeCursor(page[page.length - 1]!) };
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../../shared/config/config-schema';
+import { createTokenVerifier, InvalidTokenError } from '../../shared/auth/token-verifier';
+import type { AuthUser, Role } from '../../shared/auth/roles';
+import { sendError } from './error-handler';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** onRequest hook: 401 unless a valid bearer token is present; sets `request.user`. */
+    authenticate: onRequestHookHandler;
+    /** onRequest hook for one route: 403 unless the caller has one of `roles` (after `authenticate`). */
+    requireRole: (...roles: Role[]) => onRequestHookHandler;
+  }
+  interface FastifyRequest {
+    /** The caller, set by `authenticate`. */
+    user: AuthUser;
+  }
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9_.~+/=-]+) *$/i;
+
+/** App tier: JWT bearer authentication and role checks. */
+export const authPlugin = fp(
+  async (app: FastifyInstance, { config }: { config: Config }) => {
+    const verify = createTokenVerifier({
+      secret: config.JWT_SECRET,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    });
+
+    app.decorateRequest('user', null as unknown as AuthUser);
+
+    app.decorate('authenticate', async (request: FastifyRequest, reply: FastifyReply) => {
+      const match = BEARER.exec(request.headers.authorization ?? '');
+      if (!match?.[1]) return unauthorized(reply, 'Missing or malformed bearer token');
+      try {
+        request.user = verify(match[1]);
+      } catch (error) {
+        if (!(error instanceof InvalidTokenError)) throw error;
+        request.log.info({ reason: error.message }, 'token rejected');
+        return unauthorized(reply, 'Invalid or expired token');
+      }
+    });
+
+    app.decorate(
+      'requireRole',
+      (...roles: Role[]) =>
+        async (request: FastifyRequest, reply: FastifyReply) => {
+          if (!roles.includes(request.user.role)) {
+            return sendError(reply, 403, 'FORBIDDEN', `This action requires the ${roles.join(' or ')} role`);
+          }
+        },
+    );
+  },
+  { name: 'auth', dependencies: ['error-handler'] },
+);
+
+function unauthorized(reply: FastifyReply, message: string): FastifyReply {
+  return sendError(reply.header('www-authenticate', 'Bearer'), 401, 'UNAUTHORIZED', message);
+}

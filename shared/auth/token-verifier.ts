@@ -1,0 +1,62 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import jwt, { type JwtPayload, type SignOptions } from 'jsonwebtoken';
+import { isRole, type AuthUser, type Role } from './roles';
+
+export interface TokenSettings {
+  secret: string;
+  issuer?: string;
+  audience?: string;
+}
+
+/** Only HS256 is accepted: `alg: none` and RS/HS confusion tokens fail verification. */
+const ALGORITHMS: jwt.Algorithm[] = ['HS256'];
+
+/** Why a token was refused (logged, never sent: clients get a plain 401). */
+export class InvalidTokenError extends Error {
+  override name = 'InvalidTokenError';
+}
+
+/**
+ * Verifies bearer tokens against a secret KeyObject made once: given a string,
+ * jsonwebtoken would re-derive the key on every call (~50x slower).
+ */
+export function createTokenVerifier(settings: TokenSettings): (token: string) => AuthUser {
+  const key: KeyObject = createSecretKey(Buffer.from(settings.secret, 'utf8'));
+  const options: jwt.VerifyOptions & { complete: false } = {
+    algorithms: ALGORITHMS,
+    complete: false,
+    ...(settings.issuer && { issuer: settings.issuer }),
+    ...(settings.audience && { audience: settings.audience }),
+  };
+  return (token) => {
+    let payload: string | JwtPayload;
+    try {
+      payload = jwt.verify(token, key, options);
+    } catch (error) {
+      throw new InvalidTokenError((error as Error).message);
+    }
+    if (typeof payload === 'string') throw new InvalidTokenError('payload is not a JSON object');
+    if (typeof payload.exp !== 'number') throw new InvalidTokenError('exp is required');
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
+      throw new InvalidTokenError('sub must be a non-empty string');
+    }
+    const role: unknown = payload['role'] ?? 'customer';
+    if (!isRole(role)) throw new InvalidTokenError('unknown role');
+    return { id: payload.sub, role };
+  };
+}
+
+/** Mints an HS256 token (development tooling and tests). */
+export function signToken(
+  settings: TokenSettings,
+  claims: { sub: string; role?: Role },
+  expiresIn: SignOptions['expiresIn'] = '1h',
+): string {
+  return jwt.sign({ role: claims.role ?? 'customer' }, createSecretKey(Buffer.from(settings.secret, 'utf8')), {
+    algorithm: 'HS256',
+    subject: claims.sub,
+    expiresIn,
+    ...(settings.issuer && { issuer: settings.issuer }),
+    ...(settings.audience && { audience: settings.audience }),
+  });
+}

@@ -1,0 +1,38 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum } from '../schemas/string-enum';
+
+/**
+ * Every setting of the API and the worker, in one schema: validated once at
+ * start-up, typed from here, documented in the README's configuration table.
+ * Defaults point at the local PostgreSQL and Redis of a development machine.
+ */
+export const ConfigSchema = Type.Object({
+  NODE_ENV: StringEnum(['development', 'production', 'test'], { default: 'development' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  DATABASE_URL: Type.String({
+    pattern: '^postgres(ql)?://',
+    default: 'postgres://postgres@127.0.0.1:5432/checkout',
+  }),
+  /** Connections per process; see the README on sizing it against WORKER_CONCURRENCY. */
+  DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+  /** Prefix of every BullMQ key, so that several deployments (or test runs) can share one Redis. */
+  QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_:.-]{1,64}$', default: 'checkout' }),
+  /** HS256 secret, at least 32 bytes. Required in production; a development default otherwise. */
+  JWT_SECRET: Type.Optional(Type.String()),
+  JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  /** Comma-separated origins allowed by CORS ("*" for any); empty disables CORS. */
+  CORS_ORIGINS: Type.String({ default: '' }),
+  /** Largest request body accepted, in bytes (413 above it). */
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10485760, default: 65536 }),
+  /** Run pending migrations when the API starts (guarded by an advisory lock). */
+  MIGRATE_ON_START: Type.Boolean({ default: true }),
+});
+
+export type EnvConfig = Static<typeof ConfigSchema>;
+
+/** The validated configuration: JWT_SECRET is always present once loaded. */
+export type Config = Omit<EnvConfig, 'JWT_SECRET'> & { JWT_SECRET: string };

@@ -1,0 +1,74 @@
+import { Client } from 'pg';
+import type { Sequelize } from 'sequelize-typescript';
+import { QueryTypes } from 'sequelize';
+import { Umzug, type UmzugStorage } from 'umzug';
+import type { MigrationFn } from './migration';
+import * as m0001 from './migrations/0001-products';
+import * as m0002 from './migrations/0002-cart-items';
+
+/** Every migration, in order. A new migration is a new file appended here; shipped ones never change. */
+const MIGRATIONS: ReadonlyArray<{ name: string; up: MigrationFn; down: MigrationFn }> = [
+  { name: '0001-products', ...m0001 },
+  { name: '0002-cart-items', ...m0002 },
+];
+
+/** Any constant works, as long as every process uses the same one; advisory locks are per database. */
+const MIGRATION_LOCK_KEY = 7_201_001;
+
+/**
+ * Applies pending migrations. Each runs in its own transaction together with
+ * its row in `schema_migrations`, so a crash never leaves one half-recorded;
+ * an advisory lock makes processes that start together wait for each other.
+ */
+export async function migrate(sequelize: Sequelize, databaseUrl: string): Promise<string[]> {
+  const lock = new Client({ connectionString: databaseUrl, application_name: 'checkout-migrate' });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const applied = await createUmzug(sequelize).up();
+    return applied.map((migration) => migration.name);
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await lock.end();
+  }
+}
+
+function createUmzug(sequelize: Sequelize): Umzug<Record<string, never>> {
+  const inTransaction =
+    (name: string, step: MigrationFn, record: string) =>
+    () =>
+      sequelize.transaction(async (transaction) => {
+        const sql = (text: string) => sequelize.query(text, { transaction });
+        await step({ name, context: sql });
+        await sequelize.query(record, { transaction, bind: [name] });
+      });
+  return new Umzug({
+    migrations: MIGRATIONS.map(({ name, up, down }) => ({
+      name,
+      up: inTransaction(name, up, 'INSERT INTO schema_migrations (name) VALUES ($1)'),
+      down: inTransaction(name, down, 'DELETE FROM schema_migrations WHERE name = $1'),
+    })),
+    context: {},
+    storage: new TransactionalStorage(sequelize),
+    logger: undefined,
+  });
+}
+
+/** Migrations record themselves inside their own transaction; this storage only reads. */
+class TransactionalStorage implements UmzugStorage {
+  constructor(private readonly sequelize: Sequelize) {}
+
+  async executed(): Promise<string[]> {
+    await this.sequelize.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const rows = await this.sequelize.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name', {
+      type: QueryTypes.SELECT,
+    });
+    return rows.map((row) => row.name);
+  }
+
+  async logMigration(): Promise<void> {}
+
+  async unlogMigration(): Promise<void> {}
+}
