@@ -1,0 +1,38 @@
+import { loadConfig } from '../shared/config/load-config';
+import { createSequelize, ensureDatabase } from '../shared/db/database';
+import { migrate } from '../shared/db/migrate';
+
+/** Demo catalogue with fixed ids, so seeding twice updates instead of duplicating. */
+const DEMO_PRODUCTS = [
+  ['00000000-0000-4000-8000-000000000001', 'Espresso cup', '7.50', 120, 'seller-1'],
+  ['00000000-0000-4000-8000-000000000002', 'Pour-over kettle', '39.90', 25, 'seller-1'],
+  ['00000000-0000-4000-8000-000000000003', 'Coffee beans 1 kg', '24.00', 60, 'seller-2'],
+  ['00000000-0000-4000-8000-000000000004', 'Hand grinder', '59.00', 10, 'seller-2'],
+  ['00000000-0000-4000-8000-000000000005', 'Limited edition mug', '19.99', 5, 'seller-1'],
+] as const;
+
+/** `npm run seed`: migrates if needed, then upserts the demo products. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  await ensureDatabase(config.DATABASE_URL);
+  const sequelize = createSequelize({ url: config.DATABASE_URL, poolMax: 2, applicationName: 'checkout-seed' });
+  try {
+    await migrate(sequelize, config.DATABASE_URL);
+    for (const [id, name, price, stock, sellerId] of DEMO_PRODUCTS) {
+      await sequelize.query(
+        `INSERT INTO products (id, name, price, stock, seller_id) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, price = EXCLUDED.price, stock = EXCLUDED.stock,
+           seller_id = EXCLUDED.seller_id, active = true, updated_at = now()`,
+        { bind: [id, name, price, stock, sellerId] },
+      );
+    }
+    console.log(`seeded ${DEMO_PRODUCTS.length} products`);
+  } finally {
+    await sequelize.close();
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(error.message);
+  process.exitCode = 1;
+});
