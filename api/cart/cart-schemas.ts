@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Money, StrictObject } from '../http/common-schemas';
+import { Money, StrictObject, Uuid } from '../http/common-schemas';
 
 /** Most units of one product a cart line may hold. */
 export const MAX_LINE_QUANTITY = 99;
@@ -24,7 +24,7 @@ export const CartResponse = Type.Object({
 });
 
 export const AddCartItemBody = StrictObject({
-  product_id: Type.String({ format: 'uuid' }),
+  product_id: Uuid,
   quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY, default: 1 })),
 });
 export type AddCartItemBody = Static<typeof AddCartItemBody>;

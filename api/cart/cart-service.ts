@@ -45,9 +45,9 @@ export async function addToCart(
   return db.transaction(async (transaction) => {
     const product = await findProduct(productId, transaction);
     if (!product?.active) throw new AppError('PRODUCT_NOT_FOUND', 'Product not found');
-    const merged = await upsertCartLine(db, transaction, userId, productId, quantity).catch(rethrowLineLimit);
-    assertInStock(productId, merged.quantity, product.stock);
-    const line = toCartLine({ ...merged, productId, name: product.name, unitPrice: product.price });
+    const merged = await upsertCartLine(db, transaction, userId, product.id, quantity).catch(rethrowLineLimit);
+    assertInStock(product.id, merged.quantity, product.stock);
+    const line = toCartLine({ ...merged, productId: product.id, name: product.name, unitPrice: product.price });
     return { line, created: merged.created };
   });
 }

@@ -1,4 +1,5 @@
 import { Type, type TProperties, type ObjectOptions } from '@sinclair/typebox';
+import { UUID_PATTERN } from '../../shared/domain/ids';
 
 /** A request body object: unknown properties are rejected (400), per the contract. */
 export function StrictObject<T extends TProperties>(properties: T, options: ObjectOptions = {}) {
@@ -15,6 +16,9 @@ export const ErrorResponse = Type.Object(
   },
   { additionalProperties: true },
 );
+
+/** A UUID in a body: canonical form only (Ajv's `format: uuid` alone also lets `urn:uuid:` through). */
+export const Uuid = Type.String({ format: 'uuid', pattern: UUID_PATTERN });
 
 export const Money = Type.String({ pattern: '^-?[0-9]+\\.[0-9]{2}$', examples: ['19.99'] });
 export const Timestamp = Type.String({ format: 'date-time' });
