@@ -30,6 +30,20 @@ export const ConfigSchema = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10485760, default: 65536 }),
   /** Run pending migrations when the API starts (guarded by an advisory lock). */
   MIGRATE_ON_START: Type.Boolean({ default: true }),
+  /** Checkout jobs one worker process runs at once. */
+  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+  /** How long a worker waits for its jobs in flight on SIGTERM before giving up on them. */
+  WORKER_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 20_000 }),
+  /** BullMQ job lock: a worker that stops renewing it (crashed) loses the job after this. */
+  WORKER_LOCK_DURATION_MS: Type.Integer({ minimum: 1_000, default: 30_000 }),
+  /** How often BullMQ looks for stalled jobs (whose worker died) to hand them to another worker. */
+  WORKER_STALLED_INTERVAL_MS: Type.Integer({ minimum: 1_000, default: 30_000 }),
+  /** How often the reconciler runs (each worker process runs one). */
+  RECONCILER_INTERVAL_MS: Type.Integer({ minimum: 100, default: 5_000 }),
+  /** A pending order older than this whose job is missing or failed is enqueued again. */
+  RECONCILE_AFTER_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  /** A pending order older than this is failed with PROCESSING_ERROR, unlocking the cart. */
+  PENDING_TIMEOUT_MS: Type.Integer({ minimum: 1_000, default: 300_000 }),
 });
 
 export type EnvConfig = Static<typeof ConfigSchema>;

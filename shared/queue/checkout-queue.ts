@@ -1,0 +1,40 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/** The queue that turns carts into orders. */
+export const CHECKOUT_QUEUE = 'checkout';
+
+/** A checkout job: keyed by `orderId` (also the BullMQ job id), so a duplicate add is a no-op. */
+export interface CheckoutJobData {
+  orderId: string;
+  userId: string;
+  /** The HTTP request id of the checkout, carried into the worker's logs. */
+  requestId?: string;
+}
+
+/** What a completed checkout job reports (visible in Bull Board). */
+export interface CheckoutJobResult {
+  status: 'placed' | 'failed' | 'skipped';
+  reason?: string;
+}
+
+/** Attempts with exponential backoff and jitter for transient errors; bounded retention. */
+export const CHECKOUT_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
+};
+
+export function createCheckoutQueue(connection: Redis, prefix: string): Queue<CheckoutJobData, CheckoutJobResult> {
+  return new Queue<CheckoutJobData, CheckoutJobResult>(CHECKOUT_QUEUE, {
+    connection,
+    prefix,
+    defaultJobOptions: CHECKOUT_JOB_OPTIONS,
+  });
+}
+
+/** Adds the job for an order; the job id is the order id. */
+export function enqueueCheckout(queue: Queue<CheckoutJobData, CheckoutJobResult>, data: CheckoutJobData) {
+  return queue.add('place-order', data, { jobId: data.orderId });
+}

@@ -1,0 +1,40 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Sequelize } from 'sequelize-typescript';
+import type { CheckoutJobData, CheckoutJobResult } from '../../shared/queue/checkout-queue';
+import { placeOrder } from './place-order';
+
+/**
+ * The checkout job: place the order. Business outcomes end the job for good
+ * (failed orders as UnrecoverableError, so they show as failed in Bull Board);
+ * anything thrown otherwise is transient and retried with backoff.
+ */
+export function createCheckoutProcessor(db: Sequelize, log: Logger) {
+  return async (job: Job<CheckoutJobData, CheckoutJobResult>): Promise<CheckoutJobResult> => {
+    const jobLog = log.child({ order_id: job.data.orderId, request_id: job.data.requestId, job_id: job.id });
+    const started = performance.now();
+    try {
+      const outcome = await placeOrder(db, job.data.orderId);
+      const ms = Math.round(performance.now() - started);
+      switch (outcome.status) {
+        case 'placed':
+          jobLog.info({ ms, total_price: outcome.totalPrice, items_count: outcome.itemsCount }, 'order placed');
+          return { status: 'placed' };
+        case 'skipped':
+          jobLog.info({ ms, current: outcome.current }, 'order no longer pending, nothing to do');
+          return { status: 'skipped', reason: outcome.current };
+        case 'failed':
+          jobLog.info({ ms, reason: outcome.reason }, 'order failed');
+          throw new UnrecoverableError(outcome.reason);
+        case 'missing':
+          jobLog.error('order not found');
+          throw new UnrecoverableError('ORDER_NOT_FOUND');
+      }
+    } catch (error) {
+      if (!(error instanceof UnrecoverableError)) {
+        jobLog.warn({ err: error, attempt: job.attemptsMade + 1 }, 'placement attempt failed, will retry');
+      }
+      throw error;
+    }
+  };
+}

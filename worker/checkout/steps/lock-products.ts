@@ -1,0 +1,21 @@
+import { QueryTypes } from 'sequelize';
+import type { Tx } from '../tx';
+
+export interface ProductForSale {
+  id: string;
+  name: string;
+  price: string;
+  stock: number;
+  active: boolean;
+}
+
+/**
+ * Locks the products in id order. Every placement locks in the same order,
+ * so two orders that share products wait for each other instead of deadlocking.
+ */
+export function lockProducts({ db, transaction }: Tx, productIds: string[]): Promise<ProductForSale[]> {
+  return db.query<ProductForSale>(
+    `SELECT id, name, price, stock, active FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+    { type: QueryTypes.SELECT, bind: [productIds], transaction },
+  );
+}

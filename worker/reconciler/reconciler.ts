@@ -1,0 +1,83 @@
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Sequelize } from 'sequelize-typescript';
+import { enqueueCheckout, type CheckoutJobData, type CheckoutJobResult } from '../../shared/queue/checkout-queue';
+import { expirePendingOrders } from './expire-pending-orders';
+import { findStalePendingOrders } from './find-stale-orders';
+
+export interface ReconcilerSettings {
+  intervalMs: number;
+  reconcileAfterMs: number;
+  pendingTimeoutMs: number;
+}
+
+export interface ReconcileResult {
+  expired: number;
+  requeued: number;
+  retried: number;
+}
+
+const BATCH = 500;
+
+/**
+ * One pass: fail orders pending too long, then make sure every other stale
+ * pending order has a live job (Redis may have lost it, or its retries ran out).
+ * Safe with several reconcilers: job ids are order ids and transitions are guarded.
+ */
+export async function reconcileOnce(
+  db: Sequelize,
+  queue: Queue<CheckoutJobData, CheckoutJobResult>,
+  settings: ReconcilerSettings,
+): Promise<ReconcileResult> {
+  const expired = await expirePendingOrders(db, settings.pendingTimeoutMs);
+  const result: ReconcileResult = { expired: expired.length, requeued: 0, retried: 0 };
+  for (const order of await findStalePendingOrders(db, settings.reconcileAfterMs, BATCH)) {
+    const job = await queue.getJob(order.id);
+    const state = job ? await job.getState() : 'missing';
+    if (state === 'failed') {
+      await job!.retry('failed');
+      result.retried += 1;
+    } else if (state === 'missing' || state === 'unknown' || state === 'completed') {
+      if (job) await job.remove();
+      await enqueueCheckout(queue, { orderId: order.id, userId: order.userId, requestId: order.requestId ?? undefined });
+      result.requeued += 1;
+    }
+  }
+  return result;
+}
+
+/** Runs `reconcileOnce` every interval (with jitter, so processes drift apart) until stopped. */
+export function startReconciler(
+  db: Sequelize,
+  queue: Queue<CheckoutJobData, CheckoutJobResult>,
+  settings: ReconcilerSettings,
+  log: Logger,
+): { stop: () => Promise<void> } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = pass().finally(schedule);
+    }, settings.intervalMs * (0.75 + Math.random() * 0.5));
+  };
+  const pass = async () => {
+    try {
+      const result = await reconcileOnce(db, queue, settings);
+      if (result.expired || result.requeued || result.retried) log.info(result, 'reconciler acted');
+    } catch (error) {
+      log.warn({ err: error }, 'reconciler pass failed');
+    }
+  };
+
+  schedule();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
