@@ -8,7 +8,7 @@ import { cartRoutes } from './cart/cart-routes';
 import { healthRoutes } from './health/health-routes';
 import { authPlugin } from './plugins/auth';
 import { databasePlugin } from './plugins/database';
-import { errorHandlerPlugin } from './plugins/error-handler';
+import { errorHandlerPlugin, sendError } from './plugins/error-handler';
 import { openapiPlugin } from './plugins/openapi';
 import { redisPlugin } from './plugins/redis';
 import { validatorCompiler } from './plugins/validation';
@@ -41,6 +41,15 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     genReqId: requestId,
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
     return503OnClosing: true,
+    // ids that are too long for anything still get the resource's own 404 (up to this length)
+    routerOptions: { maxParamLength: 1_000 },
+    // router-level errors (undecodable URL, over-long id) never reach the error handler
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      return error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? sendError(reply, 404, 'NOT_FOUND', 'Not found')
+        : sendError(reply, 400, 'VALIDATION_ERROR', 'The URL is malformed');
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -3,6 +3,7 @@ import { lineTotal, sumMoney } from '../../shared/domain/money';
 import { isUuid } from '../../shared/domain/ids';
 import { AppError } from '../../shared/errors/error-codes';
 import { findProduct } from '../products/product-repository';
+import { lockCartForChange } from './cart-lock';
 import { MAX_LINE_QUANTITY } from './cart-schemas';
 import { deleteCartLine, listCartLines, setCartLineQuantity, upsertCartLine } from './cart-repository';
 
@@ -43,6 +44,7 @@ export async function addToCart(
   quantity: number,
 ): Promise<{ line: CartLine; created: boolean }> {
   return db.transaction(async (transaction) => {
+    await lockCartForChange(db, transaction, userId);
     const product = await findProduct(productId, transaction);
     if (!product?.active) throw new AppError('PRODUCT_NOT_FOUND', 'Product not found');
     const merged = await upsertCartLine(db, transaction, userId, product.id, quantity).catch(rethrowLineLimit);
@@ -56,6 +58,7 @@ export async function addToCart(
 export async function changeQuantity(db: Sequelize, userId: string, lineId: string, quantity: number): Promise<CartLine> {
   if (!isUuid(lineId)) throw cartLineNotFound();
   return db.transaction(async (transaction) => {
+    await lockCartForChange(db, transaction, userId);
     const line = await setCartLineQuantity(db, transaction, userId, lineId, quantity);
     if (!line) throw cartLineNotFound();
     if (!line.active) throw new AppError('PRODUCT_NOT_FOUND', 'Product is no longer available');
@@ -68,6 +71,7 @@ export async function changeQuantity(db: Sequelize, userId: string, lineId: stri
 export async function removeFromCart(db: Sequelize, userId: string, lineId: string): Promise<void> {
   if (!isUuid(lineId)) throw cartLineNotFound();
   await db.transaction(async (transaction) => {
+    await lockCartForChange(db, transaction, userId);
     const removed = await deleteCartLine(db, transaction, userId, lineId);
     if (!removed) throw cartLineNotFound();
   });

@@ -7,6 +7,9 @@ export interface Cursor {
   id: string;
 }
 
+/** Exactly what `toISOString()` produces for years 0000-9999 (PostgreSQL rejects wider ranges). */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** Opaque to clients: base64url of `{"t": ISO time, "id": uuid}`. */
 export function encodeCursor({ createdAt, id }: Cursor): string {
   return Buffer.from(JSON.stringify({ t: createdAt.toISOString(), id })).toString('base64url');
@@ -16,7 +19,7 @@ export function encodeCursor({ createdAt, id }: Cursor): string {
 export function decodeCursor(cursor: string): Cursor {
   try {
     const { t, id } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { t?: unknown; id?: unknown };
-    const createdAt = new Date(typeof t === 'string' ? t : Number.NaN);
+    const createdAt = new Date(typeof t === 'string' && ISO_UTC.test(t) ? t : Number.NaN);
     if (typeof id === 'string' && isUuid(id) && !Number.isNaN(createdAt.getTime())) return { createdAt, id };
   } catch {
     // fall through: not base64url JSON

@@ -1,15 +1,15 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PRICE_PATTERN } from '../../shared/domain/money';
-import { Money, NextCursor, StrictObject, Timestamp } from '../http/common-schemas';
+import { Money, NextCursor, SingleLine, StrictObject, Timestamp } from '../http/common-schemas';
 
-const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+const Name = SingleLine({ minLength: 1, maxLength: 200 });
 const Price = Type.String({
   pattern: PRICE_PATTERN,
   description: 'Decimal string, at most two places, greater than zero',
   examples: ['19.99'],
 });
 const Stock = Type.Integer({ minimum: 0, maximum: 2_147_483_647 });
-const SellerId = Type.String({ minLength: 1, maxLength: 255 });
+const SellerId = SingleLine({ minLength: 1, maxLength: 255 });
 
 export const ProductResponse = Type.Object(
   {

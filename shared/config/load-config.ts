@@ -19,7 +19,7 @@ export function loadConfig(
 ): Config {
   let parsed: EnvConfig;
   try {
-    parsed = envSchema<EnvConfig>({ schema: ConfigSchema, data: withoutEmptyValues(env), dotenv: false });
+    parsed = envSchema<EnvConfig>({ schema: ConfigSchema, data: withoutEmptyValues(env), env: false, dotenv: false });
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
   }
