@@ -5,11 +5,15 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../shared/config/config-schema';
 import { cartRoutes } from './cart/cart-routes';
+import { checkoutRoutes } from './checkout/checkout-routes';
+import { orderRoutes } from './orders/order-routes';
 import { healthRoutes } from './health/health-routes';
 import { authPlugin } from './plugins/auth';
 import { databasePlugin } from './plugins/database';
 import { errorHandlerPlugin, sendError } from './plugins/error-handler';
 import { openapiPlugin } from './plugins/openapi';
+import { orderWatchPlugin } from './plugins/order-watch';
+import { queuePlugin } from './plugins/queue';
 import { redisPlugin } from './plugins/redis';
 import { validatorCompiler } from './plugins/validation';
 import { adminProductRoutes, productRoutes } from './products/product-routes';
@@ -61,6 +65,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(errorHandlerPlugin);
   await app.register(databasePlugin, { config });
   await app.register(redisPlugin, { config });
+  await app.register(queuePlugin, { config });
+  await app.register(orderWatchPlugin, { config });
   // app tier
   await app.register(authPlugin, { config });
   await app.register(openapiPlugin);
@@ -73,6 +79,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(productRoutes);
   await app.register(adminProductRoutes);
   await app.register(cartRoutes);
+  await app.register(checkoutRoutes);
+  await app.register(orderRoutes);
 
   return app;
 }

@@ -19,8 +19,11 @@ async function main(): Promise<void> {
   }
 
   const app = await buildApp(config);
+  let closing = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (closing) return;
+      closing = true;
       app.log.info({ signal }, 'shutting down');
       setTimeout(() => {
         app.log.error('shutdown timed out');

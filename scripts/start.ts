@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { loadConfig } from '../shared/config/load-config';
+import { createSequelize, ensureDatabase } from '../shared/db/database';
+import { migrate } from '../shared/db/migrate';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/**
+ * `npm start`: create and migrate the database once, then run the API and one
+ * worker as child processes. Ctrl-C (or SIGTERM) stops both gracefully; if
+ * either exits, the other is stopped too.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  await ensureDatabase(config.DATABASE_URL);
+  const sequelize = createSequelize({ url: config.DATABASE_URL, poolMax: 1, applicationName: 'checkout-migrate' });
+  try {
+    await migrate(sequelize, config.DATABASE_URL);
+  } finally {
+    await sequelize.close();
+  }
+
+  const children = new Set<ChildProcess>();
+  let exitCode = 0;
+  const stopAll = (signal: NodeJS.Signals) => {
+    for (const child of children) child.kill(signal);
+  };
+  for (const entry of ['api/main.ts', 'worker/main.ts']) {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+      stdio: 'inherit',
+      env: { ...process.env, MIGRATE_ON_START: 'false' },
+    });
+    children.add(child);
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      if (code !== 0) exitCode = code ?? 1;
+      if (children.size > 0) {
+        console.error(`${entry} exited (${signal ?? code}); stopping the rest`);
+        stopAll('SIGTERM');
+      } else {
+        process.exit(exitCode);
+      }
+    });
+  }
+  process.on('SIGINT', () => stopAll('SIGINT'));
+  process.on('SIGTERM', () => stopAll('SIGTERM'));
+}
+
+main().catch((error: Error) => {
+  console.error(error.name === 'ConfigError' ? error.message : error);
+  process.exit(1);
+});
