@@ -30,5 +30,11 @@ export function isFinal(status: OrderStatus): boolean {
 }
 
 /** Why an order failed (`failure_reason`). */
-export const FAILURE_REASONS = ['OUT_OF_STOCK', 'PRODUCT_UNAVAILABLE', 'CART_EMPTY', 'PROCESSING_ERROR'] as const;
+export const FAILURE_REASONS = [
+  'OUT_OF_STOCK',
+  'PRODUCT_UNAVAILABLE',
+  'CART_EMPTY',
+  'ORDER_TOO_LARGE',
+  'PROCESSING_ERROR',
+] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];

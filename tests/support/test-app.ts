@@ -14,9 +14,9 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-/** The configuration of a test process: its own database and queue prefix, quiet logs. */
-export function testConfig(databaseUrl: string, overrides: Record<string, string> = {}): Config {
-  return loadConfig({
+/** The environment of a test process: its own database and queue prefix, quiet logs. */
+export function testEnv(databaseUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -25,7 +25,12 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     LOG_LEVEL: 'silent',
     MIGRATE_ON_START: 'false',
     ...overrides,
-  });
+  };
+}
+
+/** The validated configuration for `testEnv`. */
+export function testConfig(databaseUrl: string, overrides: Record<string, string> = {}): Config {
+  return loadConfig(testEnv(databaseUrl, overrides));
 }
 
 /** Builds the real app (same factory as production) on a fresh database cloned for this test file. */

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize-typescript';
 import { enqueueCheckout, type CheckoutJobData, type CheckoutJobResult } from '../../shared/queue/checkout-queue';
 import { expirePendingOrders } from './expire-pending-orders';
-import { findStalePendingOrders } from './find-stale-orders';
+import { lockStalePendingOrders, type StaleOrder } from './find-stale-orders';
 
 export interface ReconcilerSettings {
   intervalMs: number;
@@ -17,12 +17,13 @@ export interface ReconcileResult {
   retried: number;
 }
 
-const BATCH = 500;
+const BATCH = 100;
 
 /**
  * One pass: fail orders pending too long, then make sure every other stale
  * pending order has a live job (Redis may have lost it, or its retries ran out).
- * Safe with several reconcilers: job ids are order ids and transitions are guarded.
+ * Safe with several reconcilers: the orders are row-locked while their jobs
+ * are checked, job ids are order ids, and transitions are guarded.
  */
 export async function reconcileOnce(
   db: Sequelize,
@@ -31,19 +32,36 @@ export async function reconcileOnce(
 ): Promise<ReconcileResult> {
   const expired = await expirePendingOrders(db, settings.pendingTimeoutMs);
   const result: ReconcileResult = { expired: expired.length, requeued: 0, retried: 0 };
-  for (const order of await findStalePendingOrders(db, settings.reconcileAfterMs, BATCH)) {
-    const job = await queue.getJob(order.id);
-    const state = job ? await job.getState() : 'missing';
-    if (state === 'failed') {
-      await job!.retry('failed');
-      result.retried += 1;
-    } else if (state === 'missing' || state === 'unknown' || state === 'completed') {
-      if (job) await job.remove();
-      await enqueueCheckout(queue, { orderId: order.id, userId: order.userId, requestId: order.requestId ?? undefined });
-      result.requeued += 1;
+  await db.transaction(async (transaction) => {
+    for (const order of await lockStalePendingOrders(db, transaction, settings.reconcileAfterMs, BATCH)) {
+      const action = await ensureLiveJob(queue, order);
+      if (action === 'requeued') result.requeued += 1;
+      if (action === 'retried') result.retried += 1;
     }
-  }
+  });
   return result;
+}
+
+/** Gives a pending order a job that will run: retry a failed one, replace a missing or finished one. */
+async function ensureLiveJob(
+  queue: Queue<CheckoutJobData, CheckoutJobResult>,
+  order: StaleOrder,
+): Promise<'requeued' | 'retried' | 'alive'> {
+  const job = await queue.getJob(order.id);
+  const state = job ? await job.getState() : 'missing';
+  if (state === 'failed') {
+    // another reconciler may have retried it a moment ago: then it is alive
+    return job!.retry('failed').then(
+      () => 'retried' as const,
+      () => 'alive' as const,
+    );
+  }
+  if (state === 'missing' || state === 'unknown' || state === 'completed') {
+    if (job) await job.remove();
+    await enqueueCheckout(queue, { orderId: order.id, userId: order.userId, requestId: order.requestId ?? undefined });
+    return 'requeued';
+  }
+  return 'alive';
 }
 
 /** Runs `reconcileOnce` every interval (with jitter, so processes drift apart) until stopped. */

@@ -9,7 +9,8 @@ export const up: MigrationFn = ({ context: sql }) =>
                       CHECK (status IN ('pending', 'placed', 'failed', 'cancelled', 'shipped', 'delivered')),
       contact         text NOT NULL,
       address         text NOT NULL,
-      total_price     numeric(12,2) CHECK (total_price >= 0),
+      -- wider than a price: 99 units of the dearest product, many lines
+      total_price     numeric(20,2) CHECK (total_price >= 0),
       items_count     integer CHECK (items_count >= 0),
       failure_reason  text,
       failure_details jsonb,
@@ -32,7 +33,7 @@ export const up: MigrationFn = ({ context: sql }) =>
       name        text NOT NULL,
       unit_price  numeric(12,2) NOT NULL,
       quantity    integer NOT NULL CHECK (quantity > 0),
-      line_total  numeric(12,2) NOT NULL,
+      line_total  numeric(20,2) NOT NULL,
       PRIMARY KEY (order_id, product_id)
     );
     CREATE INDEX order_items_product_idx ON order_items (product_id);

@@ -3,6 +3,9 @@ import type { FailureReason } from '../../../shared/domain/order-status';
 import type { CartLineToOrder } from './lock-cart-lines';
 import type { ProductForSale } from './lock-products';
 
+/** orders.total_price is NUMERIC(20,2). */
+const MAX_TOTAL_CENTS = 10n ** 20n;
+
 /** A line as it is sold: a snapshot of name and price at placement. */
 export interface PricedItem {
   productId: string;
@@ -55,6 +58,7 @@ export function priceLines(lines: CartLineToOrder[], products: ProductForSale[])
       lineTotal: formatCents(cents),
     };
   });
+  if (total >= MAX_TOTAL_CENTS) return { ok: false, reason: 'ORDER_TOO_LARGE', products: [] };
   return {
     ok: true,
     items,

@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** A real API or worker process started by a test, with its log lines kept for assertions and debugging. */
+export interface ServiceProcess {
+  name: string;
+  child: ChildProcess;
+  /** Every line the process wrote to stdout/stderr so far. */
+  lines: string[];
+  /** Resolves with the first line (past or future) that matches. */
+  waitForLine: (pattern: RegExp, timeoutMs?: number) => Promise<string>;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends `signal` and waits for the exit. */
+  stop: (signal?: NodeJS.Signals) => Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs `entry` (a TypeScript file of the project) with tsx, as `npm run start:*` does. */
+export function spawnService(name: string, entry: string, env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const listeners = new Set<(line: string) => void>();
+  const collect = (stream: NodeJS.ReadableStream) => {
+    let buffer = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      buffer += chunk;
+      const parts = buffer.split('\n');
+      buffer = parts.pop() ?? '';
+      for (const line of parts) {
+        lines.push(line);
+        for (const listener of listeners) listener(line);
+      }
+    });
+  };
+  collect(child.stdout!);
+  collect(child.stderr!);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+
+  const waitForLine = (pattern: RegExp, timeoutMs = 20_000) =>
+    new Promise<string>((resolve, reject) => {
+      const seen = lines.find((line) => pattern.test(line));
+      if (seen) return resolve(seen);
+      const timer = setTimeout(() => {
+        listeners.delete(listener);
+        reject(new Error(`${name}: no line matching ${pattern} within ${timeoutMs} ms. Last lines:\n${lines.slice(-20).join('\n')}`));
+      }, timeoutMs);
+      const listener = (line: string) => {
+        if (!pattern.test(line)) return;
+        clearTimeout(timer);
+        listeners.delete(listener);
+        resolve(line);
+      };
+      listeners.add(listener);
+      void exited.then(() => {
+        if (!listeners.has(listener)) return;
+        clearTimeout(timer);
+        listeners.delete(listener);
+        reject(new Error(`${name} exited before printing ${pattern}. Last lines:\n${lines.slice(-20).join('\n')}`));
+      });
+    });
+
+  return {
+    name,
+    child,
+    lines,
+    waitForLine,
+    exited,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Starts the API on a free port; resolves once it listens. */
+export async function startApiProcess(env: Record<string, string>): Promise<{ api: ServiceProcess; baseUrl: string }> {
+  const api = spawnService('api', 'api/main.ts', { ...env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1' });
+  const line = await api.waitForLine(/Server listening at http:\/\/127\.0\.0\.1:\d+/);
+  const baseUrl = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1]!;
+  return { api, baseUrl };
+}
+
+/** Starts a worker process; resolves once it consumes the queue. */
+export async function startWorkerProcess(env: Record<string, string>, name = 'worker'): Promise<ServiceProcess> {
+  const worker = spawnService(name, 'worker/main.ts', { ...env, LOG_LEVEL: 'info' });
+  await worker.waitForLine(/"msg":"worker started"/);
+  return worker;
+}
