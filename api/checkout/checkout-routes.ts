@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { enqueueCheckout } from '../../shared/queue/checkout-queue';
 import { ErrorResponse } from '../http/common-schemas';
 import { CheckoutAccepted, CheckoutBody, CheckoutHeaders } from './checkout-schemas';
@@ -7,9 +8,24 @@ import { requestCheckout } from './checkout-service';
 /** Seconds a client should wait before its first poll. */
 export const POLL_AFTER_SECONDS = 1;
 
+/** The 202 never waits longer than this on Redis. */
+const ENQUEUE_TIMEOUT_MS = 1_000;
+
 /** `POST /api/checkout`: 202 with the order id at once; a worker places the order. */
 export const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate);
+
+  /** The order is committed: if Redis is unreachable now, the reconciler enqueues it later. */
+  const enqueueOrLeaveToReconciler = async (orderId: string, request: FastifyRequest) => {
+    const data = { orderId, userId: request.user.id, requestId: request.id };
+    try {
+      // BullMQ would wait for a connection that is not ready instead of failing
+      if (app.redis.status !== 'ready') throw new Error(`redis is ${app.redis.status}`);
+      await withTimeout(ENQUEUE_TIMEOUT_MS, enqueueCheckout(app.checkoutQueue, data));
+    } catch (error) {
+      request.log.warn({ err: error, order_id: orderId }, 'enqueue failed; left to the reconciler');
+    }
+  };
 
   app.post(
     '/api/checkout',
@@ -36,12 +52,7 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
         idempotencyKey: request.headers['idempotency-key'],
         requestId: request.id,
       });
-      if (!replayed) {
-        // the order is committed: if Redis is unreachable now, the reconciler enqueues it later
-        await enqueueCheckout(app.checkoutQueue, { orderId, userId: request.user.id, requestId: request.id }).catch(
-          (error: unknown) => request.log.warn({ err: error, order_id: orderId }, 'enqueue failed; left to the reconciler'),
-        );
-      }
+      if (!replayed) await enqueueOrLeaveToReconciler(orderId, request);
       request.log.info({ order_id: orderId, replayed }, 'checkout accepted');
       const statusUrl = `/api/orders/${orderId}`;
       return reply
@@ -52,3 +63,12 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 };
+
+/** Rejects when `work` takes longer than `ms`. */
+function withTimeout<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

@@ -27,7 +27,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
+      // canonical (lower-case) form: status notifications name orders that way
+      const id = request.params.id.toLowerCase();
       if (!isUuid(id)) throw orderNotFound();
       const read = () => findOrder(app.db, id, request.user.id);
       const { wait } = request.query;
