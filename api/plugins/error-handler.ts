@@ -15,6 +15,22 @@ const FRAMEWORK_CODES: Record<number, ErrorCode> = {
   429: 'TOO_MANY_REQUESTS',
 };
 
+const TRANSIENT_ERROR_NAMES = new Set([
+  'SequelizeConnectionError',
+  'SequelizeConnectionRefusedError',
+  'SequelizeConnectionAcquireTimeoutError',
+  'SequelizeConnectionTimedOutError',
+  'SequelizeHostNotReachableError',
+]);
+// 57014 statement timeout, 57P01 terminated by admin, 40001/40P01 serialization failure/deadlock
+const TRANSIENT_SQLSTATES = new Set(['57014', '57P01', '40001', '40P01']);
+
+/** The database is overloaded or briefly unreachable: the client should retry, it is no bug. */
+function isTransientDatabaseError(error: unknown): boolean {
+  const { name, original } = error as { name?: string; original?: { code?: string } };
+  return TRANSIENT_ERROR_NAMES.has(name ?? '') || TRANSIENT_SQLSTATES.has(original?.code ?? '');
+}
+
 /** Sends the contract's error shape: `{statusCode, error, code, message, ...details}`. */
 export function sendError(
   reply: FastifyReply,
@@ -47,6 +63,10 @@ export const errorHandlerPlugin = fp(
       const code = FRAMEWORK_CODES[status];
       if (status >= 400 && status < 500 && code) {
         return sendError(reply, status, code, error.message);
+      }
+      if (isTransientDatabaseError(error)) {
+        request.log.warn({ err: error }, 'database unavailable');
+        return sendError(reply.header('retry-after', '1'), 503, 'SERVICE_UNAVAILABLE', 'Temporarily unavailable, retry shortly');
       }
       request.log.error({ err: error }, 'unhandled error');
       return sendError(reply, 500, 'INTERNAL_ERROR', 'Internal server error');

@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   TOO_MANY_REQUESTS: 429,
   INTERNAL_ERROR: 500,
   NOT_READY: 503,
+  SERVICE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -38,6 +38,8 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   const env = testEnv(database.url, overrides);
   const { api, baseUrl } = await startApiProcess(env);
   const pool = new Pool({ connectionString: database.url, max: 4, application_name: 'checkout-test' });
+  // idle connections are cut when the database is dropped at the end
+  pool.on('error', () => undefined);
   const redis = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: null });
   const workers: ServiceProcess[] = [];
   const admin = tokenFor('admin-1', 'admin');

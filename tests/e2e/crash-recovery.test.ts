@@ -1,0 +1,91 @@
+import { Client } from 'pg';
+import { expectInvariants } from '../support/invariants';
+import { checkoutOne, deleteQueueKeys, startStack, type Stack } from '../support/stack';
+
+jest.setTimeout(90_000);
+
+/** Short BullMQ lock settings, so a dead worker's job is handed on within seconds. */
+const FAST_STALL = { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' };
+
+async function until(check: () => Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('crashes and lost queues', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.stop());
+
+  it('a worker killed with SIGKILL inside the placement transaction commits nothing; another worker places the order exactly once', async () => {
+    const productId = await stack.createProduct({ price: '8.00', stock: 10 });
+    const orderId = await checkoutOne(stack, 'crash-1', productId, 2);
+    // hold the product row, so the worker stops inside its transaction, after locking order and cart
+    const blocker = new Client({ connectionString: stack.env.DATABASE_URL });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT 1 FROM products WHERE id = $1 FOR UPDATE', [productId]);
+
+    const doomed = await stack.startWorker(FAST_STALL);
+    await until(
+      async () =>
+        (
+          await stack.sql(
+            `SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name = 'checkout-worker' AND wait_event_type = 'Lock'`,
+            [stack.databaseName],
+          )
+        ).length > 0,
+      20_000,
+      'the worker to block inside its transaction',
+    );
+    expect((await doomed.stop('SIGKILL')).signal).toBe('SIGKILL');
+    await blocker.query('ROLLBACK');
+    await blocker.end();
+
+    // nothing of the killed transaction is visible
+    const [order] = await stack.sql('SELECT status FROM orders WHERE id = $1', [orderId]);
+    expect(order.status).toBe('pending');
+
+    const rescuer = await stack.startWorker(FAST_STALL);
+    await stack.waitUntilNoPending(30_000);
+    const [placed] = await stack.sql('SELECT status, items_count FROM orders WHERE id = $1', [orderId]);
+    expect(placed).toEqual({ status: 'placed', items_count: 2 });
+    expect(rescuer.lines.some((line) => line.includes(orderId) && line.includes('order placed'))).toBe(true);
+    await expectInvariants(stack, { [productId]: 10 });
+    await rescuer.stop();
+  });
+
+  it('when Redis loses the queue after the 202, the reconciler enqueues the order again and it is placed', async () => {
+    const productId = await stack.createProduct({ price: '4.00', stock: 10 });
+    const orderId = await checkoutOne(stack, 'lost-1', productId, 1);
+    expect(await deleteQueueKeys(stack.redis, stack.env.QUEUE_PREFIX!)).toBeGreaterThan(0);
+
+    const worker = await stack.startWorker({ RECONCILER_INTERVAL_MS: '300', RECONCILE_AFTER_MS: '500' });
+    await stack.waitUntilNoPending(20_000);
+    const [order] = await stack.sql('SELECT status FROM orders WHERE id = $1', [orderId]);
+    expect(order.status).toBe('placed');
+    expect(worker.lines.some((line) => line.includes('reconciler acted') && line.includes('"requeued":1'))).toBe(true);
+    await expectInvariants(stack, { [productId]: 10 });
+    await worker.stop();
+  });
+
+  it('an order that cannot be placed in time fails with PROCESSING_ERROR and its cart is unlocked', async () => {
+    const productId = await stack.createProduct({ price: '4.00', stock: 10 });
+    const orderId = await checkoutOne(stack, 'late-1', productId, 1);
+    await deleteQueueKeys(stack.redis, stack.env.QUEUE_PREFIX!);
+    await stack.sql(`UPDATE orders SET created_at = now() - interval '1 hour' WHERE id = $1`, [orderId]);
+
+    const worker = await stack.startWorker({ RECONCILER_INTERVAL_MS: '300', PENDING_TIMEOUT_MS: '60000' });
+    await stack.waitUntilNoPending(20_000);
+    const [order] = await stack.sql('SELECT status, failure_reason FROM orders WHERE id = $1', [orderId]);
+    expect(order).toEqual({ status: 'failed', failure_reason: 'PROCESSING_ERROR' });
+    const cart = await stack.sql('SELECT quantity FROM cart_items WHERE user_id = $1', ['late-1']);
+    expect(cart).toEqual([{ quantity: 1 }]);
+    await worker.stop();
+  });
+});

@@ -1,0 +1,43 @@
+import { expectInvariants } from '../support/invariants';
+import { checkoutOne, startStack, type Stack } from '../support/stack';
+
+jest.setTimeout(120_000);
+
+describe('PostgreSQL connections killed mid-run', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.stop());
+
+  it('when the workers lose their database connections repeatedly, jobs are retried and the invariants hold', async () => {
+    const products = [
+      await stack.createProduct({ price: '2.50', stock: 40 }),
+      await stack.createProduct({ price: '7.25', stock: 15 }),
+    ];
+    await Promise.all([stack.startWorker({ WORKER_CONCURRENCY: '4' }), stack.startWorker({ WORKER_CONCURRENCY: '4' })]);
+
+    const killer = (async () => {
+      let killed = 0;
+      const until = Date.now() + 4_000;
+      while (Date.now() < until) {
+        const rows = await stack.sql(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'checkout-worker'`,
+          [stack.databaseName],
+        );
+        killed += rows.length;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      return killed;
+    })();
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) => checkoutOne(stack, `fault-${i}`, products[i % 2]!, 1 + (i % 3))),
+    );
+    expect(await killer).toBeGreaterThan(0);
+    await stack.waitUntilNoPending(90_000);
+
+    const retried = stack.workers.flatMap((worker) => worker.lines).filter((line) => line.includes('will retry'));
+    expect(retried.length).toBeGreaterThan(0);
+    await expectInvariants(stack, { [products[0]!]: 40, [products[1]!]: 15 });
+  });
+});
