@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Client } from 'pg';
+import pg, { Client } from 'pg';
 import { Sequelize } from 'sequelize-typescript';
 import { CartItem } from './models/cart-item';
 import { Product } from './models/product';
@@ -14,10 +14,25 @@ export interface DatabaseOptions {
   applicationName?: string;
 }
 
+/**
+ * pg's Client with an error listener from birth. Sequelize listens for errors
+ * only once a connection is established; a connection killed while it is being
+ * opened (failover, pg_terminate_backend) would otherwise emit an unhandled
+ * 'error' and crash the process. Query errors still reach their callers.
+ */
+class ListenedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
+const pgWithListenedClients = { ...pg, Client: ListenedClient };
+
 /** One Sequelize instance (and pool) per process. */
 export function createSequelize({ url, poolMax, applicationName = 'checkout' }: DatabaseOptions): Sequelize {
   return new Sequelize(url, {
     dialect: 'postgres',
+    dialectModule: pgWithListenedClients,
     models: MODELS,
     logging: false,
     benchmark: false,

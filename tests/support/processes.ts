@@ -91,7 +91,7 @@ export async function startApiProcess(env: Record<string, string>): Promise<{ ap
 
 /** Starts a worker process; resolves once it consumes the queue. */
 export async function startWorkerProcess(env: Record<string, string>, name = 'worker'): Promise<ServiceProcess> {
-  const worker = spawnService(name, 'worker/main.ts', { ...env, LOG_LEVEL: 'info' });
+  const worker = spawnService(name, 'worker/main.ts', { ...env, LOG_LEVEL: process.env.TEST_WORKER_LOG_LEVEL ?? 'info' });
   await worker.waitForLine(/"msg":"worker started"/);
   return worker;
 }

@@ -13,6 +13,7 @@ export function createCheckoutProcessor(db: Sequelize, log: Logger) {
   return async (job: Job<CheckoutJobData, CheckoutJobResult>): Promise<CheckoutJobResult> => {
     const jobLog = log.child({ order_id: job.data.orderId, request_id: job.data.requestId, job_id: job.id });
     const started = performance.now();
+    jobLog.debug({ attempt: job.attemptsMade + 1 }, 'placing order');
     try {
       const outcome = await placeOrder(db, job.data.orderId);
       const ms = Math.round(performance.now() - started);
