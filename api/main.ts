@@ -1,6 +1,5 @@
 import { loadConfig } from '../shared/config/load-config';
-import { createSequelize, ensureDatabase } from '../shared/db/database';
-import { migrate } from '../shared/db/migrate';
+import { prepareDatabase } from '../shared/db/migrate';
 import { buildApp } from './app';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -8,15 +7,7 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
 /** The API process: migrate (if configured), listen, and close cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (config.MIGRATE_ON_START) {
-    await ensureDatabase(config.DATABASE_URL);
-    const sequelize = createSequelize({ url: config.DATABASE_URL, poolMax: 1, applicationName: 'checkout-migrate' });
-    try {
-      await migrate(sequelize, config.DATABASE_URL);
-    } finally {
-      await sequelize.close();
-    }
-  }
+  if (config.MIGRATE_ON_START) await prepareDatabase(config.DATABASE_URL);
 
   const app = await buildApp(config);
   let closing = false;

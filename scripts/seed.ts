@@ -1,6 +1,6 @@
 import { loadConfig } from '../shared/config/load-config';
-import { createSequelize, ensureDatabase } from '../shared/db/database';
-import { migrate } from '../shared/db/migrate';
+import { createSequelize } from '../shared/db/database';
+import { prepareDatabase } from '../shared/db/migrate';
 
 /** Demo catalogue with fixed ids, so seeding twice updates instead of duplicating. */
 const DEMO_PRODUCTS = [
@@ -14,10 +14,9 @@ const DEMO_PRODUCTS = [
 /** `npm run seed`: migrates if needed, then upserts the demo products. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  await ensureDatabase(config.DATABASE_URL);
-  const sequelize = createSequelize({ url: config.DATABASE_URL, poolMax: 2, applicationName: 'checkout-seed' });
+  await prepareDatabase(config.DATABASE_URL);
+  const sequelize = createSequelize({ url: config.DATABASE_URL, poolMax: 1, applicationName: 'checkout-seed' });
   try {
-    await migrate(sequelize, config.DATABASE_URL);
     for (const [id, name, price, stock, sellerId] of DEMO_PRODUCTS) {
       await sequelize.query(
         `INSERT INTO products (id, name, price, stock, seller_id) VALUES ($1, $2, $3, $4, $5)

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../shared/config/load-config';
-import { createSequelize, ensureDatabase } from '../shared/db/database';
-import { migrate } from '../shared/db/migrate';
+import { prepareDatabase } from '../shared/db/migrate';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -13,13 +12,7 @@ const ROOT = path.resolve(__dirname, '..');
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  await ensureDatabase(config.DATABASE_URL);
-  const sequelize = createSequelize({ url: config.DATABASE_URL, poolMax: 1, applicationName: 'checkout-migrate' });
-  try {
-    await migrate(sequelize, config.DATABASE_URL);
-  } finally {
-    await sequelize.close();
-  }
+  await prepareDatabase(config.DATABASE_URL);
 
   const children = new Set<ChildProcess>();
   let exitCode = 0;

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import { withTimeout } from '../../shared/async/with-timeout';
 import { enqueueCheckout } from '../../shared/queue/checkout-queue';
 import { ErrorResponse } from '../http/common-schemas';
 import { CheckoutAccepted, CheckoutBody, CheckoutHeaders } from './checkout-schemas';
@@ -63,12 +64,3 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 };
-
-/** Rejects when `work` takes longer than `ms`. */
-function withTimeout<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { withTimeout } from '../../shared/async/with-timeout';
 import { SERVICE_VERSION } from '../../shared/service-info';
 import { sendError } from '../plugins/error-handler';
 
@@ -66,16 +67,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
 };
 
 async function probe(check: () => Promise<unknown>): Promise<'ok' | 'error'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([check(), timeout]);
-    return 'ok';
-  } catch {
-    return 'error';
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeout(CHECK_TIMEOUT_MS, check()).then(
+    () => 'ok' as const,
+    () => 'error' as const,
+  );
 }

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { createSequelize, ensureDatabase } from './database';
 import type { Sequelize } from 'sequelize-typescript';
 import { QueryTypes } from 'sequelize';
 import { Umzug, type UmzugStorage } from 'umzug';
@@ -73,4 +74,15 @@ class TransactionalStorage implements UmzugStorage {
   async logMigration(): Promise<void> {}
 
   async unlogMigration(): Promise<void> {}
+}
+
+/** Creates the database if needed and applies pending migrations, on a connection of its own. */
+export async function prepareDatabase(databaseUrl: string): Promise<string[]> {
+  await ensureDatabase(databaseUrl);
+  const sequelize = createSequelize({ url: databaseUrl, poolMax: 1, applicationName: 'checkout-migrate' });
+  try {
+    return await migrate(sequelize, databaseUrl);
+  } finally {
+    await sequelize.close();
+  }
 }

@@ -1,5 +1,4 @@
-import { createSequelize, ensureDatabase } from '../../shared/db/database';
-import { migrate } from '../../shared/db/migrate';
+import { prepareDatabase } from '../../shared/db/migrate';
 import { databaseUrl } from './test-database';
 
 /**
@@ -10,11 +9,5 @@ export default async function globalSetup(): Promise<void> {
   const run = `checkout_test_${process.pid}`;
   process.env.CHECKOUT_TEST_RUN = run;
   const url = databaseUrl(`${run}_template`);
-  await ensureDatabase(url);
-  const sequelize = createSequelize({ url, poolMax: 1, applicationName: 'checkout-test-setup' });
-  try {
-    await migrate(sequelize, url);
-  } finally {
-    await sequelize.close();
-  }
+  await prepareDatabase(url);
 }
