@@ -9,6 +9,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY api ./api
 COPY shared ./shared
+COPY worker ./worker
 COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 

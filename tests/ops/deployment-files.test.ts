@@ -61,6 +61,12 @@ describe('docker-compose.yml', () => {
     expect(services.api?.environment?.MIGRATE_ON_START).toBe('false');
   });
 
+  it('runs workers that can be scaled: no container name, no host port, after the migration', () => {
+    expect(services.worker?.command?.join(' ')).toContain('dist/worker/main.js');
+    expect(services.worker?.ports).toBeUndefined();
+    expect(services.worker?.depends_on?.migrate?.condition).toBe('service_completed_successfully');
+  });
+
   it('exposes the API on port 3000 and names no container (so services can scale)', () => {
     expect(JSON.stringify(services.api?.ports)).toContain('3000');
     for (const service of Object.values(services)) expect(service.container_name).toBeUndefined();
@@ -81,6 +87,6 @@ describe('Dockerfile', () => {
   });
 
   it('copies every source folder the build needs', () => {
-    for (const folder of ['api', 'shared', 'scripts']) expect(dockerfile).toContain(`COPY ${folder} ./${folder}`);
+    for (const folder of ['api', 'shared', 'worker', 'scripts']) expect(dockerfile).toContain(`COPY ${folder} ./${folder}`);
   });
 });
