@@ -11,6 +11,7 @@ import {
 import { createBlockingRedis } from '../shared/redis/redis-connection';
 import { createCheckoutProcessor } from './checkout/checkout-processor';
 import { startReconciler } from './reconciler/reconciler';
+import { OutboxRelay } from './relay/outbox-relay';
 
 /**
  * A worker process: consumes the checkout queue (WORKER_CONCURRENCY jobs at
@@ -53,6 +54,19 @@ async function main(): Promise<void> {
     },
     log,
   );
+  const relay = new OutboxRelay(
+    queueConnection,
+    {
+      databaseUrl: config.DATABASE_URL,
+      stream: config.ML_EVENTS_STREAM,
+      maxLen: config.ML_EVENTS_MAXLEN,
+      batchSize: config.OUTBOX_BATCH_SIZE,
+      pollMs: config.OUTBOX_POLL_MS,
+      retentionHours: config.OUTBOX_RETENTION_HOURS,
+    },
+    log,
+  );
+  relay.start();
   log.info({ concurrency: config.WORKER_CONCURRENCY, prefix: config.QUEUE_PREFIX }, 'worker started');
 
   let closing = false;
@@ -68,6 +82,7 @@ async function main(): Promise<void> {
     try {
       await reconciler.stop();
       await worker.close();
+      await relay.stop();
       await queue.close();
       await Promise.all([workerConnection.quit(), queueConnection.quit()]);
       await db.close();

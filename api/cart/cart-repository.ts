@@ -53,11 +53,12 @@ export async function setCartLineQuantity(
   userId: string,
   lineId: string,
   quantity: number,
-): Promise<CartLineRecord | null> {
-  const [row] = await db.query<CartLineRecord>(
-    `UPDATE cart_items c SET quantity = $3, updated_at = now() FROM products p
-      WHERE c.id = $1 AND c.user_id = $2 AND p.id = c.product_id
-      RETURNING ${LINE_COLUMNS}`,
+): Promise<(CartLineRecord & { previousQuantity: number }) | null> {
+  const [row] = await db.query<CartLineRecord & { previousQuantity: number }>(
+    `WITH previous AS (SELECT id, quantity FROM cart_items WHERE id = $1 AND user_id = $2 FOR UPDATE)
+     UPDATE cart_items c SET quantity = $3, updated_at = now() FROM products p, previous
+      WHERE c.id = previous.id AND p.id = c.product_id
+      RETURNING ${LINE_COLUMNS}, previous.quantity AS "previousQuantity"`,
     { type: QueryTypes.SELECT, bind: [lineId, userId, quantity], transaction },
   );
   return row ?? null;
@@ -69,9 +70,10 @@ export async function deleteCartLine(
   transaction: Transaction,
   userId: string,
   lineId: string,
-): Promise<{ productId: string; quantity: number } | null> {
-  const [row] = await db.query<{ productId: string; quantity: number }>(
-    `DELETE FROM cart_items WHERE id = $1 AND user_id = $2 RETURNING product_id AS "productId", quantity`,
+): Promise<{ productId: string; quantity: number; unitPrice: string } | null> {
+  const [row] = await db.query<{ productId: string; quantity: number; unitPrice: string }>(
+    `DELETE FROM cart_items c USING products p WHERE c.id = $1 AND c.user_id = $2 AND p.id = c.product_id
+      RETURNING c.product_id AS "productId", c.quantity, p.price AS "unitPrice"`,
     { type: QueryTypes.SELECT, bind: [lineId, userId], transaction },
   );
   return row ?? null;

@@ -1,4 +1,7 @@
+import type { Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
+import type { EventData } from '../../shared/events/event-catalogue';
+import { recordEvent } from '../../shared/events/record-event';
 import { lineTotal, sumMoney } from '../../shared/domain/money';
 import { isUuid } from '../../shared/domain/ids';
 import { AppError } from '../../shared/errors/error-codes';
@@ -49,6 +52,12 @@ export async function addToCart(
     if (!product?.active) throw new AppError('PRODUCT_NOT_FOUND', 'Product not found');
     const merged = await upsertCartLine(db, transaction, userId, product.id, quantity).catch(rethrowLineLimit);
     assertInStock(product.id, merged.quantity, product.stock);
+    await recordCartChange(db, transaction, userId, 'cart.item_added', {
+      product_id: product.id,
+      quantity,
+      line_quantity: merged.quantity,
+      unit_price: product.price,
+    });
     const line = toCartLine({ ...merged, productId: product.id, name: product.name, unitPrice: product.price });
     return { line, created: merged.created };
   });
@@ -63,6 +72,15 @@ export async function changeQuantity(db: Sequelize, userId: string, lineId: stri
     if (!line) throw cartLineNotFound();
     if (!line.active) throw new AppError('PRODUCT_NOT_FOUND', 'Product is no longer available');
     assertInStock(line.productId, quantity, line.stock);
+    const delta = quantity - line.previousQuantity;
+    if (delta !== 0) {
+      await recordCartChange(db, transaction, userId, delta > 0 ? 'cart.item_added' : 'cart.item_removed', {
+        product_id: line.productId,
+        quantity: Math.abs(delta),
+        line_quantity: quantity,
+        unit_price: line.unitPrice,
+      });
+    }
     return toCartLine(line);
   });
 }
@@ -74,7 +92,24 @@ export async function removeFromCart(db: Sequelize, userId: string, lineId: stri
     await lockCartForChange(db, transaction, userId);
     const removed = await deleteCartLine(db, transaction, userId, lineId);
     if (!removed) throw cartLineNotFound();
+    await recordCartChange(db, transaction, userId, 'cart.item_removed', {
+      product_id: removed.productId,
+      quantity: removed.quantity,
+      line_quantity: 0,
+      unit_price: removed.unitPrice,
+    });
   });
+}
+
+/** Cart events are ordered per user: the cart is the user's. */
+function recordCartChange(
+  db: Sequelize,
+  transaction: Transaction,
+  userId: string,
+  type: 'cart.item_added' | 'cart.item_removed',
+  data: EventData<'cart.item_added'>,
+): Promise<void> {
+  return recordEvent(db, transaction, { type, userId, aggregateId: userId, data });
 }
 
 function assertInStock(productId: string, quantity: number, stock: number): void {

@@ -31,7 +31,8 @@ interface CheckoutState {
 /**
  * Accepts a checkout: under the user's cart lock, answer a replayed
  * Idempotency-Key, refuse a second pending checkout or an empty cart, then
- * write the pending order, its first history row and the key — one commit,
+ * write the pending order, its first history row, the `checkout.requested`
+ * event and the key — one commit,
  * before anything is enqueued. The unique (user, key) and one-pending-order
  * indexes back the lock up.
  */
@@ -86,7 +87,16 @@ async function insertPendingOrder(
        INSERT INTO orders (id, user_id, status, contact, address, request_id)
        VALUES ($1, $2, 'pending', $3, $4, $5) RETURNING id),
      history AS (
-       INSERT INTO order_status_history (order_id, status, actor) SELECT id, 'pending', 'customer:' || $2 FROM new_order)
+       INSERT INTO order_status_history (order_id, status, actor) SELECT id, 'pending', 'customer:' || $2 FROM new_order),
+     requested AS (
+       INSERT INTO outbox_events (type, user_id, aggregate_id, data)
+       SELECT 'checkout.requested', $2, id::text, jsonb_build_object(
+                'order_id', id,
+                'items_count', cart.items_count,
+                'total_price', cart.total_price::numeric(20,2)::text)
+         FROM new_order,
+              (SELECT sum(c.quantity)::int AS items_count, sum(c.quantity * p.price) AS total_price
+                 FROM cart_items c JOIN products p ON p.id = c.product_id WHERE c.user_id = $2) AS cart)
      -- a conflict here can only be an expired key (a live one was answered above): it is reused
      INSERT INTO idempotency_keys (user_id, key, request_hash, order_id)
      SELECT $2, $6, $7, id FROM new_order WHERE $6::text IS NOT NULL

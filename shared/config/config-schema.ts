@@ -44,6 +44,16 @@ export const ConfigSchema = Type.Object({
   RECONCILE_AFTER_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   /** A pending order older than this is failed with PROCESSING_ERROR, unlocking the cart. */
   PENDING_TIMEOUT_MS: Type.Integer({ minimum: 1_000, default: 300_000 }),
+  /** Redis Stream the ML events are published to. */
+  ML_EVENTS_STREAM: Type.String({ minLength: 1, default: 'ml:events' }),
+  /** Approximate cap of the stream (XADD MAXLEN ~); older entries are trimmed. */
+  ML_EVENTS_MAXLEN: Type.Integer({ minimum: 1000, default: 1_000_000 }),
+  /** Events the relay publishes per round trip. */
+  OUTBOX_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
+  /** The relay's fallback poll when no commit notification arrives. */
+  OUTBOX_POLL_MS: Type.Integer({ minimum: 50, default: 1_000 }),
+  /** Published outbox rows are kept this long (for `events:replay`), then deleted in batches. */
+  OUTBOX_RETENTION_HOURS: Type.Integer({ minimum: 1, default: 168 }),
 });
 
 export type EnvConfig = Static<typeof ConfigSchema>;

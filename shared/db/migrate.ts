@@ -7,12 +7,14 @@ import type { MigrationFn } from './migration';
 import * as m0001 from './migrations/0001-products';
 import * as m0002 from './migrations/0002-cart-items';
 import * as m0003 from './migrations/0003-orders';
+import * as m0004 from './migrations/0004-outbox';
 
 /** Every migration, in order. A new migration is a new file appended here; shipped ones never change. */
 const MIGRATIONS: ReadonlyArray<{ name: string; up: MigrationFn; down: MigrationFn }> = [
   { name: '0001-products', ...m0001 },
   { name: '0002-cart-items', ...m0002 },
   { name: '0003-orders', ...m0003 },
+  { name: '0004-outbox', ...m0004 },
 ];
 
 /** Any constant works, as long as every process uses the same one; advisory locks are per database. */

@@ -16,11 +16,13 @@ export interface TestApp {
 
 /** The environment of a test process: its own database and queue prefix, quiet logs. */
 export function testEnv(databaseUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+  const prefix = `test-${randomBytes(4).toString('hex')}`;
   return {
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    QUEUE_PREFIX: `test-${randomBytes(4).toString('hex')}`,
+    QUEUE_PREFIX: prefix,
+    ML_EVENTS_STREAM: `${prefix}:ml:events`,
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'silent',
     MIGRATE_ON_START: 'false',

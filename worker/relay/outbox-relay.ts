@@ -1,0 +1,132 @@
+import type { Redis } from 'ioredis';
+import { Client } from 'pg';
+import type { Logger } from 'pino';
+import { markPublished, purgePublished, readUnpublished } from './outbox-store';
+import { appendToStream } from './stream-publisher';
+
+export interface RelaySettings {
+  databaseUrl: string;
+  stream: string;
+  maxLen: number;
+  batchSize: number;
+  pollMs: number;
+  retentionHours: number;
+}
+
+/** One relay publishes at a time (per database): the holder of this advisory lock. */
+const RELAY_LOCK_KEY = 7_201_003;
+const PURGE_EVERY_MS = 60_000;
+const PURGE_BATCH = 1_000;
+
+/**
+ * Publishes outbox rows to the ML stream, at least once, in insertion order.
+ * Every worker process runs one; the one holding the advisory lock publishes,
+ * the others wait to take over. A crash between XADD and marking the rows
+ * publishes them again with the same `event_id` — consumers de-duplicate.
+ */
+export class OutboxRelay {
+  /** Events published by this process (for metrics). */
+  published = 0;
+  private stopped = false;
+  private client: Client | undefined;
+  private wake: () => void = () => undefined;
+  /** A notification arrived while no one was sleeping: the next sleep returns at once. */
+  private woken = false;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly settings: RelaySettings,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await this.loop;
+  }
+
+  /** Publishes one batch; returns how many events it published. */
+  async publishBatch(client: Client): Promise<number> {
+    const rows = await readUnpublished(client, this.settings.batchSize);
+    if (rows.length === 0) return 0;
+    await appendToStream(this.redis, this.settings.stream, this.settings.maxLen, rows);
+    await markPublished(
+      client,
+      rows.map((row) => row.id),
+    );
+    this.published += rows.length;
+    return rows.length;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.leadWhileHoldingLock();
+      } catch (error) {
+        this.log.warn({ err: error }, 'outbox relay interrupted; retrying');
+      } finally {
+        await this.client?.end().catch(() => undefined);
+        this.client = undefined;
+      }
+      // standing by (another process leads) or recovering: try again later
+      if (!this.stopped) await this.sleep(this.settings.pollMs * 3);
+    }
+  }
+
+  private async leadWhileHoldingLock(): Promise<void> {
+    const client = new Client({ connectionString: this.settings.databaseUrl, application_name: 'checkout-relay' });
+    this.client = client;
+    client.on('error', (error) => {
+      this.log.warn({ err: error }, 'outbox relay connection lost');
+      this.wake();
+    });
+    await client.connect();
+    const { rows } = await client.query<{ leader: boolean }>('SELECT pg_try_advisory_lock($1) AS leader', [RELAY_LOCK_KEY]);
+    if (!rows[0]?.leader) return;
+    this.log.info('outbox relay is the leader');
+    client.on('notification', () => {
+      this.woken = true;
+      this.wake();
+    });
+    await client.query('LISTEN outbox');
+    let nextPurge = Date.now() + PURGE_EVERY_MS;
+    while (!this.stopped) {
+      while (!this.stopped && (await this.publishBatch(client)) === this.settings.batchSize);
+      if (Date.now() >= nextPurge) {
+        await this.purge(client);
+        nextPurge = Date.now() + PURGE_EVERY_MS;
+      }
+      await this.sleep(this.settings.pollMs);
+    }
+  }
+
+  private async purge(client: Client): Promise<void> {
+    let deleted = 0;
+    for (let batch = PURGE_BATCH; batch === PURGE_BATCH && !this.stopped; ) {
+      batch = await purgePublished(client, this.settings.retentionHours, PURGE_BATCH);
+      deleted += batch;
+    }
+    if (deleted > 0) this.log.info({ deleted }, 'purged published outbox rows past retention');
+  }
+
+  /** Waits `ms`, or less if a commit notification (or stop) arrives. */
+  private sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
