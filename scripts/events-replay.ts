@@ -1,0 +1,45 @@
+import { Client } from 'pg';
+import { Redis } from 'ioredis';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../shared/config/load-config';
+import { readSince } from '../worker/relay/outbox-store';
+import { appendToStream } from '../worker/relay/stream-publisher';
+
+const BATCH = 1_000;
+
+/**
+ * `npm run events:replay -- --since 2026-01-01T00:00:00Z [--stream ml:replay]`:
+ * republishes the retained outbox rows from that time on, in their original
+ * order and with their original event_id, to fill a new ML sink.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env, () => undefined);
+  const { values } = parseArgs({
+    options: { since: { type: 'string' }, stream: { type: 'string', default: config.ML_EVENTS_STREAM } },
+  });
+  const since = new Date(values.since ?? '');
+  if (Number.isNaN(since.getTime())) throw new Error('usage: npm run events:replay -- --since <ISO time> [--stream name]');
+
+  const client = new Client({ connectionString: config.DATABASE_URL, application_name: 'checkout-replay' });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  await client.connect();
+  try {
+    let replayed = 0;
+    for (let afterId = '0'; ; ) {
+      const rows = await readSince(client, since, afterId, BATCH);
+      if (rows.length === 0) break;
+      await appendToStream(redis, values.stream!, config.ML_EVENTS_MAXLEN, rows);
+      replayed += rows.length;
+      afterId = rows[rows.length - 1]!.id;
+    }
+    console.log(`replayed ${replayed} events since ${since.toISOString()} to ${values.stream}`);
+  } finally {
+    await client.end();
+    redis.disconnect();
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(error.message);
+  process.exitCode = 1;
+});
