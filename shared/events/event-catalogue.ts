@@ -9,17 +9,19 @@ import { StringEnum } from '../schemas/string-enum';
  * means a new `version`.
  */
 const Money = Type.String({ pattern: '^[0-9]+\\.[0-9]{2}$', description: 'decimal string, two places' });
-const Id = Type.String({ format: 'uuid' });
+const Id = (description: string) => Type.String({ format: 'uuid', description });
+const ProductId = Id('the product');
+const OrderId = Id('the order (as in /api/orders/:id)');
 
 const CartLineChange = Type.Object({
-  product_id: Id,
+  product_id: ProductId,
   quantity: Type.Integer({ minimum: 1, description: 'units added or removed by this change' }),
   line_quantity: Type.Integer({ minimum: 0, description: 'units on the cart line after the change' }),
   unit_price: Money,
 });
 
 const Shortage = Type.Object({
-  product_id: Id,
+  product_id: ProductId,
   requested: Type.Integer(),
   available: Type.Integer(),
 });
@@ -28,31 +30,32 @@ export const EVENT_DATA = {
   'cart.item_added': CartLineChange,
   'cart.item_removed': CartLineChange,
   'checkout.requested': Type.Object({
-    order_id: Id,
+    order_id: OrderId,
     items_count: Type.Integer({ minimum: 1, description: 'units in the cart when checkout was requested' }),
     total_price: Money,
   }),
   'order.placed': Type.Object({
-    order_id: Id,
+    order_id: OrderId,
     total_price: Money,
-    items_count: Type.Integer({ minimum: 1 }),
-    items: Type.Array(Type.Object({ product_id: Id, quantity: Type.Integer({ minimum: 1 }), unit_price: Money }), {
+    items_count: Type.Integer({ minimum: 1, description: 'sum of the quantities' }),
+    items: Type.Array(Type.Object({ product_id: ProductId, quantity: Type.Integer({ minimum: 1 }), unit_price: Money }), {
       minItems: 1,
+      description: 'what was sold, at the unit price of the moment of placement',
     }),
   }),
   'order.failed': Type.Object({
-    order_id: Id,
+    order_id: OrderId,
     failure_reason: StringEnum(FAILURE_REASONS),
-    products: Type.Array(Shortage),
+    products: Type.Array(Shortage, { description: 'the lines that could not be served (empty for other reasons)' }),
   }),
   'order.cancelled': Type.Object({
-    order_id: Id,
-    previous_status: StringEnum(ORDER_STATUSES),
-    total_price: Type.Union([Money, Type.Null()]),
-    items_count: Type.Union([Type.Integer(), Type.Null()]),
+    order_id: OrderId,
+    previous_status: StringEnum(ORDER_STATUSES, { description: 'pending (nothing was sold) or placed (stock given back)' }),
+    total_price: Type.Union([Money, Type.Null()], { description: 'null when cancelled while pending' }),
+    items_count: Type.Union([Type.Integer(), Type.Null()], { description: 'null when cancelled while pending' }),
   }),
-  'order.shipped': Type.Object({ order_id: Id }),
-  'order.delivered': Type.Object({ order_id: Id }),
+  'order.shipped': Type.Object({ order_id: OrderId }),
+  'order.delivered': Type.Object({ order_id: OrderId }),
 } satisfies Record<string, TObject>;
 
 export type EventType = keyof typeof EVENT_DATA;
@@ -65,7 +68,7 @@ export const EVENT_VERSION = 1;
 function envelope<T extends EventType>(type: T) {
   return Type.Object(
     {
-      event_id: Id,
+      event_id: Id('unique per event: the de-duplication key'),
       type: Type.Literal(type),
       version: Type.Literal(EVENT_VERSION),
       occurred_at: Type.String({ format: 'date-time' }),
