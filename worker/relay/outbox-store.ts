@@ -59,3 +59,13 @@ export function toEnvelope(row: OutboxRow): MlEvent {
     data: row.data,
   } as MlEvent;
 }
+
+/** Outbox figures for metrics: rows waiting, and the age of the oldest one (the relay's lag). */
+export async function outboxLag(client: Pick<Client, 'query'>): Promise<{ unpublished: number; lagSeconds: number }> {
+  const { rows } = await client.query<{ unpublished: number; lag_seconds: number }>(
+    `SELECT count(*)::int AS unpublished,
+            coalesce(extract(epoch FROM now() - min(occurred_at)), 0)::float8 AS lag_seconds
+       FROM outbox_events WHERE published_at IS NULL`,
+  );
+  return { unpublished: rows[0]?.unpublished ?? 0, lagSeconds: rows[0]?.lag_seconds ?? 0 };
+}
