@@ -9,6 +9,7 @@ import { checkoutRoutes } from './checkout/checkout-routes';
 import { orderRoutes } from './orders/order-routes';
 import { healthRoutes } from './health/health-routes';
 import { authPlugin } from './plugins/auth';
+import { bullBoardPlugin } from './plugins/bull-board';
 import { databasePlugin } from './plugins/database';
 import { errorHandlerPlugin, sendError } from './plugins/error-handler';
 import { openapiPlugin } from './plugins/openapi';
@@ -70,6 +71,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   // app tier
   await app.register(authPlugin, { config });
   await app.register(openapiPlugin);
+  await app.register(bullBoardPlugin, { config });
   if (config.CORS_ORIGINS) {
     const origins = config.CORS_ORIGINS.split(',').map((origin) => origin.trim());
     await app.register(cors, { origin: origins.includes('*') ? '*' : origins, exposedHeaders: ['location', 'retry-after', 'x-request-id'] });

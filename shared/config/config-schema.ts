@@ -54,6 +54,14 @@ export const ConfigSchema = Type.Object({
   OUTBOX_POLL_MS: Type.Integer({ minimum: 50, default: 1_000 }),
   /** Published outbox rows are kept this long (for `events:replay`), then deleted in batches. */
   OUTBOX_RETENTION_HOURS: Type.Integer({ minimum: 1, default: 168 }),
+  /** Bull Board at /admin/queues: HTTP Basic credentials; the board is off while either is unset. */
+  BULL_BOARD_USER: Type.Optional(Type.String({ minLength: 1 })),
+  BULL_BOARD_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
+  /** The board only shows (no retry, clean or remove) unless this is false. */
+  BULL_BOARD_READ_ONLY: Type.Boolean({ default: true }),
+  /** Each worker serves /metrics and /health here (0: any free port, logged at start). */
+  WORKER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464 }),
+  WORKER_METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
 });
 
 export type EnvConfig = Static<typeof ConfigSchema>;
