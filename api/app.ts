@@ -9,6 +9,7 @@ import { checkoutRoutes } from './checkout/checkout-routes';
 import { orderRoutes } from './orders/order-routes';
 import { healthRoutes } from './health/health-routes';
 import { authPlugin } from './plugins/auth';
+import { metricsPlugin } from './plugins/metrics';
 import { bullBoardPlugin } from './plugins/bull-board';
 import { databasePlugin } from './plugins/database';
 import { errorHandlerPlugin, sendError } from './plugins/error-handler';
@@ -69,6 +70,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(queuePlugin, { config });
   await app.register(orderWatchPlugin, { config });
   // app tier
+  await app.register(metricsPlugin);
   await app.register(authPlugin, { config });
   await app.register(openapiPlugin);
   await app.register(bullBoardPlugin, { config });

@@ -10,6 +10,9 @@ import {
 } from '../shared/queue/checkout-queue';
 import { createBlockingRedis } from '../shared/redis/redis-connection';
 import { createCheckoutProcessor } from './checkout/checkout-processor';
+import { probe } from '../shared/async/with-timeout';
+import { createWorkerMetrics } from './metrics/worker-metrics';
+import { startMetricsServer } from './metrics/metrics-server';
 import { startReconciler } from './reconciler/reconciler';
 import { OutboxRelay } from './relay/outbox-relay';
 
@@ -33,7 +36,8 @@ async function main(): Promise<void> {
   }
 
   const queue = createCheckoutQueue(queueConnection, config.QUEUE_PREFIX);
-  const worker = new Worker<CheckoutJobData, CheckoutJobResult>(CHECKOUT_QUEUE, createCheckoutProcessor(db, log), {
+  const metrics = createWorkerMetrics(db, queue);
+  const worker = new Worker<CheckoutJobData, CheckoutJobResult>(CHECKOUT_QUEUE, createCheckoutProcessor(db, log, metrics), {
     connection: workerConnection,
     prefix: config.QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,
@@ -53,6 +57,11 @@ async function main(): Promise<void> {
       pendingTimeoutMs: config.PENDING_TIMEOUT_MS,
     },
     log,
+    (result) => {
+      metrics.reconcilerActions.inc({ action: 'expired' }, result.expired);
+      metrics.reconcilerActions.inc({ action: 'requeued' }, result.requeued);
+      metrics.reconcilerActions.inc({ action: 'retried' }, result.retried);
+    },
   );
   const relay = new OutboxRelay(
     queueConnection,
@@ -65,9 +74,36 @@ async function main(): Promise<void> {
       retentionHours: config.OUTBOX_RETENTION_HOURS,
     },
     log,
+    (count) => metrics.eventsPublished.inc(count),
   );
   relay.start();
-  log.info({ concurrency: config.WORKER_CONCURRENCY, prefix: config.QUEUE_PREFIX }, 'worker started');
+
+  const health = async () => {
+    const checks = {
+      worker: worker.isRunning() ? 'running' : 'stopped',
+      postgres: await probe(() => db.query('SELECT 1')),
+      redis: await probe(() => queueConnection.ping()),
+    };
+    return { healthy: checks.worker === 'running' && checks.postgres === 'ok' && checks.redis === 'ok', checks };
+  };
+  const metricsServer = await startMetricsServer(
+    metrics.registry,
+    health,
+    config.WORKER_METRICS_HOST,
+    config.WORKER_METRICS_PORT,
+  ).catch((error: Error) => {
+    // a second worker on the same host with the same port still works, only without its own endpoint
+    log.error({ err: error, port: config.WORKER_METRICS_PORT }, 'metrics server not started');
+    return undefined;
+  });
+  log.info(
+    {
+      concurrency: config.WORKER_CONCURRENCY,
+      prefix: config.QUEUE_PREFIX,
+      metrics_url: metricsServer && `http://${config.WORKER_METRICS_HOST}:${metricsServer.port}/metrics`,
+    },
+    'worker started',
+  );
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -82,6 +118,7 @@ async function main(): Promise<void> {
     try {
       await reconciler.stop();
       await worker.close();
+      metricsServer?.server.close();
       await relay.stop();
       await queue.close();
       await Promise.all([workerConnection.quit(), queueConnection.quit()]);

@@ -54,6 +54,7 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
         requestId: request.id,
       });
       if (!replayed) await enqueueOrLeaveToReconciler(orderId, request);
+      app.metrics.checkoutsAccepted.inc({ replayed: String(replayed) });
       request.log.info({ order_id: orderId, replayed }, 'checkout accepted');
       const statusUrl = `/api/orders/${orderId}`;
       return reply

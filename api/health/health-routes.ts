@@ -1,10 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { withTimeout } from '../../shared/async/with-timeout';
+import { probe } from '../../shared/async/with-timeout';
 import { SERVICE_VERSION } from '../../shared/service-info';
 import { sendError } from '../plugins/error-handler';
-
-const CHECK_TIMEOUT_MS = 2_000;
 
 const Checks = Type.Object({
   postgres: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
@@ -65,10 +63,3 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 };
-
-async function probe(check: () => Promise<unknown>): Promise<'ok' | 'error'> {
-  return withTimeout(CHECK_TIMEOUT_MS, check()).then(
-    () => 'ok' as const,
-    () => 'error' as const,
-  );
-}

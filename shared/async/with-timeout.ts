@@ -6,3 +6,11 @@ export function withTimeout<T>(ms: number, work: Promise<T>): Promise<T> {
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
+
+/** A dependency check for health endpoints: 'ok' when `check` settles in time, else 'error'. */
+export function probe(check: () => Promise<unknown>, ms = 2_000): Promise<'ok' | 'error'> {
+  return withTimeout(ms, check()).then(
+    () => 'ok' as const,
+    () => 'error' as const,
+  );
+}

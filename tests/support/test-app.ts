@@ -23,6 +23,7 @@ export function testEnv(databaseUrl: string, overrides: Record<string, string> =
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
     QUEUE_PREFIX: prefix,
     ML_EVENTS_STREAM: `${prefix}:ml:events`,
+    WORKER_METRICS_PORT: '0',
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'silent',
     MIGRATE_ON_START: 'false',

@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize-typescript';
 import type { CheckoutJobData, CheckoutJobResult } from '../../shared/queue/checkout-queue';
+import type { WorkerMetrics } from '../metrics/worker-metrics';
 import { placeOrder } from './place-order';
 
 /**
@@ -9,7 +10,7 @@ import { placeOrder } from './place-order';
  * (failed orders as UnrecoverableError, so they show as failed in Bull Board);
  * anything thrown otherwise is transient and retried with backoff.
  */
-export function createCheckoutProcessor(db: Sequelize, log: Logger) {
+export function createCheckoutProcessor(db: Sequelize, log: Logger, metrics: Pick<WorkerMetrics, 'jobs' | 'placementDuration'>) {
   return async (job: Job<CheckoutJobData, CheckoutJobResult>): Promise<CheckoutJobResult> => {
     const jobLog = log.child({ order_id: job.data.orderId, request_id: job.data.requestId, job_id: job.id });
     const started = performance.now();
@@ -17,6 +18,8 @@ export function createCheckoutProcessor(db: Sequelize, log: Logger) {
     try {
       const outcome = await placeOrder(db, job.data.orderId);
       const ms = Math.round(performance.now() - started);
+      metrics.placementDuration.observe(ms / 1000);
+      metrics.jobs.inc({ result: outcome.status === 'missing' ? 'failed' : outcome.status });
       switch (outcome.status) {
         case 'placed':
           jobLog.info({ ms, total_price: outcome.totalPrice, items_count: outcome.itemsCount }, 'order placed');
@@ -33,6 +36,7 @@ export function createCheckoutProcessor(db: Sequelize, log: Logger) {
       }
     } catch (error) {
       if (!(error instanceof UnrecoverableError)) {
+        metrics.jobs.inc({ result: 'error' });
         jobLog.warn({ err: error, attempt: job.attemptsMade + 1 }, 'placement attempt failed, will retry');
       }
       throw error;

@@ -70,6 +70,7 @@ export function startReconciler(
   queue: Queue<CheckoutJobData, CheckoutJobResult>,
   settings: ReconcilerSettings,
   log: Logger,
+  onResult: (result: ReconcileResult) => void = () => undefined,
 ): { stop: () => Promise<void> } {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -84,6 +85,7 @@ export function startReconciler(
   const pass = async () => {
     try {
       const result = await reconcileOnce(db, queue, settings);
+      onResult(result);
       if (result.expired || result.requeued || result.retried) log.info(result, 'reconciler acted');
     } catch (error) {
       log.warn({ err: error }, 'reconciler pass failed');

@@ -38,6 +38,7 @@ export class OutboxRelay {
     private readonly redis: Redis,
     private readonly settings: RelaySettings,
     private readonly log: Logger,
+    private readonly onPublished: (count: number) => void = () => undefined,
   ) {}
 
   start(): void {
@@ -60,6 +61,7 @@ export class OutboxRelay {
       rows.map((row) => row.id),
     );
     this.published += rows.length;
+    this.onPublished(rows.length);
     return rows.length;
   }
 

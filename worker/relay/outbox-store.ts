@@ -1,4 +1,6 @@
 import type { Client } from 'pg';
+import { QueryTypes } from 'sequelize';
+import type { Sequelize } from 'sequelize-typescript';
 import type { EventType, MlEvent } from '../../shared/events/event-catalogue';
 
 /** An outbox row as the relay reads it. */
@@ -61,11 +63,12 @@ export function toEnvelope(row: OutboxRow): MlEvent {
 }
 
 /** Outbox figures for metrics: rows waiting, and the age of the oldest one (the relay's lag). */
-export async function outboxLag(client: Pick<Client, 'query'>): Promise<{ unpublished: number; lagSeconds: number }> {
-  const { rows } = await client.query<{ unpublished: number; lag_seconds: number }>(
+export async function outboxLag(db: Sequelize): Promise<{ unpublished: number; lagSeconds: number }> {
+  const [row] = await db.query<{ unpublished: number; lagSeconds: number }>(
     `SELECT count(*)::int AS unpublished,
-            coalesce(extract(epoch FROM now() - min(occurred_at)), 0)::float8 AS lag_seconds
+            coalesce(extract(epoch FROM now() - min(occurred_at)), 0)::float8 AS "lagSeconds"
        FROM outbox_events WHERE published_at IS NULL`,
+    { type: QueryTypes.SELECT },
   );
-  return { unpublished: rows[0]?.unpublished ?? 0, lagSeconds: rows[0]?.lag_seconds ?? 0 };
+  return row ?? { unpublished: 0, lagSeconds: 0 };
 }

@@ -1,0 +1,72 @@
+import type { Queue } from 'bullmq';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Sequelize } from 'sequelize-typescript';
+import type { CheckoutJobData, CheckoutJobResult } from '../../shared/queue/checkout-queue';
+import { outboxLag } from '../relay/outbox-store';
+
+const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
+
+/** The worker's metrics: counted by the code that does the work, or read from Redis/PostgreSQL at scrape time. */
+export function createWorkerMetrics(db: Sequelize, queue: Queue<CheckoutJobData, CheckoutJobResult>) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const jobs = new Counter({
+    name: 'checkout_jobs_total',
+    help: 'Checkout jobs processed by this worker, by result (placed, failed, skipped, error = will retry)',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const placementDuration = new Histogram({
+    name: 'checkout_placement_duration_seconds',
+    help: 'Duration of the placement transaction',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const reconcilerActions = new Counter({
+    name: 'reconciler_actions_total',
+    help: 'Orders the reconciler re-enqueued, retried or expired',
+    labelNames: ['action'] as const,
+    registers,
+  });
+  const eventsPublished = new Counter({
+    name: 'ml_events_published_total',
+    help: 'ML events this process published to the stream',
+    registers,
+  });
+  new Gauge({
+    name: 'checkout_queue_jobs',
+    help: 'Jobs in the checkout queue by state',
+    labelNames: ['state'] as const,
+    registers,
+    async collect() {
+      const counts = await queue.getJobCounts(...JOB_STATES);
+      for (const state of JOB_STATES) this.set({ state }, counts[state] ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'checkout_queue_oldest_waiting_job_age_seconds',
+    help: 'Age of the oldest job waiting for a worker (0 when none waits)',
+    registers,
+    async collect() {
+      const [oldest] = await queue.getJobs(['wait'], 0, 0, true);
+      this.set(oldest ? (Date.now() - oldest.timestamp) / 1000 : 0);
+    },
+  });
+  const backlog = new Gauge({ name: 'outbox_unpublished_events', help: 'ML events waiting for the relay', registers });
+  new Gauge({
+    name: 'outbox_lag_seconds',
+    help: 'Age of the oldest ML event not yet published',
+    registers,
+    async collect() {
+      const figures = await outboxLag(db);
+      this.set(figures.lagSeconds);
+      backlog.set(figures.unpublished);
+    },
+  });
+
+  return { registry, jobs, placementDuration, reconcilerActions, eventsPublished };
+}
+
+export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
