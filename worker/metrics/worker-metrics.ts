@@ -30,6 +30,9 @@ export function createWorkerMetrics(db: Sequelize, queue: Queue<CheckoutJobData,
     labelNames: ['action'] as const,
     registers,
   });
+  // every series exists from the start, so rates and alerts see zeros instead of gaps
+  for (const result of ['placed', 'failed', 'skipped', 'error']) jobs.inc({ result }, 0);
+  for (const action of ['expired', 'requeued', 'retried']) reconcilerActions.inc({ action }, 0);
   const eventsPublished = new Counter({
     name: 'ml_events_published_total',
     help: 'ML events this process published to the stream',

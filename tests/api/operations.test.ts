@@ -1,0 +1,102 @@
+import { startTestApp, type TestApp } from '../support/test-app';
+import { bearer, tokenFor } from '../support/tokens';
+
+const BOARD = { BULL_BOARD_USER: 'ops', BULL_BOARD_PASSWORD: 'board-secret-1' };
+const basic = (user: string, password: string) => ({
+  authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+});
+
+describe('operations endpoints of the API', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(BOARD);
+  });
+  afterAll(() => t.close());
+
+  describe('GET /metrics', () => {
+    it('serves Prometheus text with request durations labelled by route pattern, and process metrics', async () => {
+      const productId = (
+        await t.sql<{ id: string }>(`INSERT INTO products (name, price, stock) VALUES ('m', 1, 5) RETURNING id`)
+      )[0]!.id;
+      await t.app.inject({ method: 'GET', url: `/api/products/${productId}` });
+      const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain/);
+      expect(res.body).toMatch(/http_request_duration_seconds_bucket\{[^}]*route="\/api\/products\/:id"[^}]*status_code="200"/);
+      expect(res.body).not.toContain(productId);
+      expect(res.body).toMatch(/^process_cpu_user_seconds_total /m);
+    });
+
+    it('counts accepted checkouts, replays separately', async () => {
+      const [product] = await t.sql<{ id: string }>(`INSERT INTO products (name, price, stock) VALUES ('c', 2, 5) RETURNING id`);
+      const token = tokenFor('metrics-user');
+      await t.app.inject({ method: 'POST', url: '/api/cart', headers: bearer(token), payload: { product_id: product!.id } });
+      const checkout = () =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/checkout',
+          headers: { ...bearer(token), 'idempotency-key': 'metrics-1' },
+          payload: { contact: 'm@example.com', address: '1 Metric Road' },
+        });
+      expect((await checkout()).statusCode).toBe(202);
+      expect((await checkout()).statusCode).toBe(202);
+      const { body } = await t.app.inject({ method: 'GET', url: '/metrics' });
+      expect(body).toMatch(/^checkouts_accepted_total\{replayed="false"\} 1$/m);
+      expect(body).toMatch(/^checkouts_accepted_total\{replayed="true"\} 1$/m);
+    });
+  });
+
+  describe('Bull Board at /admin/queues', () => {
+    it.each([
+      ['no credentials', {}],
+      ['a wrong password', basic('ops', 'wrong-password')],
+      ['a wrong user', basic('root', 'board-secret-1')],
+      ['a customer token', bearer(tokenFor('alice'))],
+      ['a seller token', bearer(tokenFor('s1', 'seller'))],
+      ['an expired admin token', bearer(tokenFor('a1', 'admin', { exp: Math.floor(Date.now() / 1000) - 10 }))],
+    ])('answers 401 with a Basic challenge for %s', async (_, headers) => {
+      for (const url of ['/admin/queues', '/admin/queues/api/queues']) {
+        const res = await t.app.inject({ method: 'GET', url, headers });
+        expect(res.statusCode).toBe(401);
+        expect(res.headers['www-authenticate']).toMatch(/^Basic realm=/);
+        expect(res.json()).toMatchObject({ statusCode: 401, code: 'UNAUTHORIZED' });
+      }
+    });
+
+    it('opens with the board credentials or an admin token, and lists the checkout queue read-only', async () => {
+      const page = await t.app.inject({ method: 'GET', url: '/admin/queues', headers: basic('ops', 'board-secret-1') });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toMatch(/text\/html/);
+      const api = await t.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: bearer(tokenFor('a1', 'admin')) });
+      expect(api.statusCode).toBe(200);
+      const queues = api.json().queues as Array<{ name: string; readOnlyMode: boolean }>;
+      expect(queues.map((queue) => [queue.name, queue.readOnlyMode])).toEqual([['checkout', true]]);
+    });
+  });
+});
+
+describe('Bull Board without credentials configured', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('is not mounted at all: 404, never open', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/admin/queues', headers: bearer(tokenFor('a1', 'admin')) });
+    expect(res.statusCode).toBe(404);
+  });
+});
+
+describe('Bull Board with BULL_BOARD_READ_ONLY=false', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ ...BOARD, BULL_BOARD_READ_ONLY: 'false' });
+  });
+  afterAll(() => t.close());
+
+  it('lets operators act on jobs', async () => {
+    const api = await t.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: basic('ops', 'board-secret-1') });
+    expect(api.json().queues[0].readOnlyMode).toBe(false);
+  });
+});
