@@ -67,6 +67,11 @@ describe('operations endpoints of the API', () => {
       const page = await t.app.inject({ method: 'GET', url: '/admin/queues', headers: basic('ops', 'board-secret-1') });
       expect(page.statusCode).toBe(200);
       expect(page.headers['content-type']).toMatch(/text\/html/);
+      // the UI's scripts are served too (relative to the board's base path)
+      const script = /src="(static\/js\/[^"]+\.js)"/.exec(page.body)![1];
+      const asset = await t.app.inject({ method: 'GET', url: `/admin/queues/${script}`, headers: basic('ops', 'board-secret-1') });
+      expect(asset.statusCode).toBe(200);
+      expect(asset.headers['content-type']).toMatch(/javascript/);
       const api = await t.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: bearer(tokenFor('a1', 'admin')) });
       expect(api.statusCode).toBe(200);
       const queues = api.json().queues as Array<{ name: string; readOnlyMode: boolean }>;
