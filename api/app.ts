@@ -7,6 +7,8 @@ import type { Config } from '../shared/config/config-schema';
 import { cartRoutes } from './cart/cart-routes';
 import { checkoutRoutes } from './checkout/checkout-routes';
 import { orderRoutes } from './orders/order-routes';
+import { sellerOrderRoutes } from './seller/seller-order-routes';
+import { adminOrderRoutes } from './admin/admin-order-routes';
 import { healthRoutes } from './health/health-routes';
 import { authPlugin } from './plugins/auth';
 import { metricsPlugin } from './plugins/metrics';
@@ -85,6 +87,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(cartRoutes);
   await app.register(checkoutRoutes);
   await app.register(orderRoutes);
+  await app.register(sellerOrderRoutes);
+  await app.register(adminOrderRoutes);
 
   return app;
 }

@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Static } from '@sinclair/typebox';
+import type { Sequelize } from 'sequelize-typescript';
 import { isUuid } from '../../shared/domain/ids';
-import { AppError } from '../../shared/errors/error-codes';
+import { orderNotFound } from '../../shared/orders/change-order-status';
 import { POLL_AFTER_SECONDS } from '../checkout/checkout-routes';
 import { ErrorResponse, IdParams } from '../http/common-schemas';
 import { decodeCursor, paginate } from '../http/cursor';
 import { cancelOrder } from './cancel-order';
-import { findOrder, listOrders, type OrderRecord } from './order-repository';
+import { findOrder, listOrders, type OrderListFilter, type OrderRecord } from './order-repository';
 import { OrderListQuery, OrderListResponse, OrderQuery, OrderResponse } from './order-schemas';
 
 const security = [{ bearerAuth: [] }];
@@ -30,7 +32,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // canonical (lower-case) form: status notifications name orders that way
       const id = request.params.id.toLowerCase();
       if (!isUuid(id)) throw orderNotFound();
-      const read = () => findOrder(app.db, id, request.user.id);
+      const read = () => findOrder(app.db, id, { ownerId: request.user.id });
       const { wait } = request.query;
       let order: OrderRecord | null;
       if (wait > 0) {
@@ -65,17 +67,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: OrderListResponse, 400: ErrorResponse, 401: ErrorResponse },
       },
     },
-    async (request) => {
-      const { limit, cursor, status } = request.query;
-      const rows = await listOrders(app.db, {
-        userId: request.user.id,
-        status,
-        limit: limit + 1,
-        before: cursor ? decodeCursor(cursor) : undefined,
-      });
-      const { page, nextCursor } = paginate(rows, limit);
-      return { orders: page.map(toOrderSummaryJson), next_cursor: nextCursor };
-    },
+    async (request) => pageOfOrders(app.db, { userId: request.user.id }, request.query),
   );
 
   app.post(
@@ -93,13 +85,20 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { id } = request.params;
       if (!isUuid(id)) throw orderNotFound();
       await cancelOrder(app.db, id, `${request.user.role}:${request.user.id}`, request.user.id);
-      return toOrderJson((await findOrder(app.db, id, request.user.id))!);
+      return toOrderJson((await findOrder(app.db, id, { ownerId: request.user.id }))!);
     },
   );
 };
 
-export function orderNotFound(): AppError {
-  return new AppError('ORDER_NOT_FOUND', 'Order not found');
+/** One page of a list of orders (customer, seller or admin view) in the wire shape. */
+export async function pageOfOrders(
+  db: Sequelize,
+  filter: Pick<OrderListFilter, 'userId' | 'sellerId'>,
+  { limit, cursor, status }: Static<typeof OrderListQuery>,
+) {
+  const rows = await listOrders(db, { ...filter, status, limit: limit + 1, before: cursor ? decodeCursor(cursor) : undefined });
+  const { page, nextCursor } = paginate(rows, limit);
+  return { orders: page.map(toOrderSummaryJson), next_cursor: nextCursor };
 }
 
 /** The wire shape of one order, with its status history. */

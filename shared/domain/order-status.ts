@@ -36,5 +36,6 @@ export const FAILURE_REASONS = [
   'CART_EMPTY',
   'ORDER_TOO_LARGE',
   'PROCESSING_ERROR',
+  'REJECTED',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];

@@ -7,7 +7,7 @@ const B = '00000000-0000-4000-8000-00000000000b';
 const C = '00000000-0000-4000-8000-00000000000c';
 
 function product(id: string, price: string, stock: number, active = true): ProductForSale {
-  return { id, name: `Product ${id.slice(-1)}`, price, stock, active };
+  return { id, name: `Product ${id.slice(-1)}`, price, stock, active, sellerId: `seller-${id.slice(-1)}` };
 }
 
 function line(productId: string, quantity: number): CartLineToOrder {
@@ -22,8 +22,8 @@ describe('priceLines', () => {
       totalPrice: '40.28',
       itemsCount: 5,
       items: [
-        { productId: A, name: 'Product a', unitPrice: '0.10', quantity: 3, lineTotal: '0.30' },
-        { productId: B, name: 'Product b', unitPrice: '19.99', quantity: 2, lineTotal: '39.98' },
+        { productId: A, sellerId: 'seller-a', name: 'Product a', unitPrice: '0.10', quantity: 3, lineTotal: '0.30' },
+        { productId: B, sellerId: 'seller-b', name: 'Product b', unitPrice: '19.99', quantity: 2, lineTotal: '39.98' },
       ],
     });
   });
@@ -32,7 +32,7 @@ describe('priceLines', () => {
     const ids = Array.from({ length: 10 }, (_, i) => `00000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`);
     const pricing = priceLines(
       ids.map((id) => ({ id: `l${id}`, productId: id, quantity: 1 })),
-      ids.map((id) => ({ id, name: id, price: '0.10', stock: 1, active: true })),
+      ids.map((id) => ({ id, name: id, price: '0.10', stock: 1, active: true, sellerId: null })),
     );
     expect(pricing.ok && pricing.totalPrice).toBe('1.00');
     expect(pricing.ok && pricing.itemsCount).toBe(10);
@@ -52,8 +52,15 @@ describe('priceLines', () => {
   });
 
   it('takes the name and price from the product, not from anything the cart line carried', () => {
-    const pricing = priceLines([line(A, 2)], [{ id: A, name: 'Renamed', price: '5.55', stock: 3, active: true }]);
-    expect(pricing.ok && pricing.items[0]).toEqual({ productId: A, name: 'Renamed', unitPrice: '5.55', quantity: 2, lineTotal: '11.10' });
+    const pricing = priceLines([line(A, 2)], [{ id: A, name: 'Renamed', price: '5.55', stock: 3, active: true, sellerId: 's9' }]);
+    expect(pricing.ok && pricing.items[0]).toEqual({
+      productId: A,
+      sellerId: 's9',
+      name: 'Renamed',
+      unitPrice: '5.55',
+      quantity: 2,
+      lineTotal: '11.10',
+    });
   });
 
   it('accepts a line that asks for exactly the stock there is', () => {

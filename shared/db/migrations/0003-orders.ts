@@ -30,6 +30,8 @@ export const up: MigrationFn = ({ context: sql }) =>
     CREATE TABLE order_items (
       order_id    uuid NOT NULL REFERENCES orders (id),
       product_id  uuid NOT NULL REFERENCES products (id),
+      -- who sold it, as it was at placement (sellers see and ship their own lines)
+      seller_id   text,
       name        text NOT NULL,
       unit_price  numeric(12,2) NOT NULL,
       quantity    integer NOT NULL CHECK (quantity > 0),
@@ -37,6 +39,7 @@ export const up: MigrationFn = ({ context: sql }) =>
       PRIMARY KEY (order_id, product_id)
     );
     CREATE INDEX order_items_product_idx ON order_items (product_id);
+    CREATE INDEX order_items_seller_idx ON order_items (seller_id, order_id) WHERE seller_id IS NOT NULL;
 
     CREATE TABLE order_status_history (
       id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

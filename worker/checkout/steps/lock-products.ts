@@ -7,6 +7,7 @@ export interface ProductForSale {
   price: string;
   stock: number;
   active: boolean;
+  sellerId: string | null;
 }
 
 /**
@@ -15,7 +16,7 @@ export interface ProductForSale {
  */
 export function lockProducts({ db, transaction }: Tx, productIds: string[]): Promise<ProductForSale[]> {
   return db.query<ProductForSale>(
-    `SELECT id, name, price, stock, active FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+    `SELECT id, name, price, stock, active, seller_id AS "sellerId" FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
     { type: QueryTypes.SELECT, bind: [productIds], transaction },
   );
 }

@@ -9,6 +9,7 @@ const MAX_TOTAL_CENTS = 10n ** 20n;
 /** A line as it is sold: a snapshot of name and price at placement. */
 export interface PricedItem {
   productId: string;
+  sellerId: string | null;
   name: string;
   unitPrice: string;
   quantity: number;
@@ -52,6 +53,7 @@ export function priceLines(lines: CartLineToOrder[], products: ProductForSale[])
     total += cents;
     return {
       productId: product.id,
+      sellerId: product.sellerId,
       name: product.name,
       unitPrice: product.price,
       quantity: line.quantity,

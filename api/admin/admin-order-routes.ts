@@ -1,0 +1,67 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { isUuid } from '../../shared/domain/ids';
+import { changeOrderStatus, invalidTransition, orderNotFound } from '../../shared/orders/change-order-status';
+import { placeOrder } from '../../worker/checkout/place-order';
+import { ErrorResponse, IdParams, StrictObject } from '../http/common-schemas';
+import { findOrder } from '../orders/order-repository';
+import { pageOfOrders, toOrderJson } from '../orders/order-routes';
+import { OrderListQuery, OrderListResponse, OrderResponse, OrderStatusSchema } from '../orders/order-schemas';
+
+const security = [{ bearerAuth: [] }];
+
+/** Admins see every order and may make any move the state machine allows. */
+export const adminOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onRequest', app.authenticate);
+  app.addHook('onRequest', app.requireRole('admin'));
+
+  app.get(
+    '/api/admin/orders',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'All orders, newest first, optionally one status',
+        security,
+        querystring: OrderListQuery,
+        response: { 200: OrderListResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse },
+      },
+    },
+    async (request) => pageOfOrders(app.db, {}, request.query),
+  );
+
+  app.patch(
+    '/api/admin/orders/:id',
+    {
+      schema: {
+        tags: ['admin'],
+        summary:
+          'Move an order (any allowed move; placed → cancelled gives stock back; pending → placed runs the placement itself)',
+        security,
+        params: IdParams,
+        body: StrictObject({ status: OrderStatusSchema }),
+        response: {
+          200: OrderResponse,
+          400: ErrorResponse,
+          401: ErrorResponse,
+          403: ErrorResponse,
+          404: ErrorResponse,
+          409: ErrorResponse,
+        },
+      },
+    },
+    async (request) => {
+      const id = request.params.id.toLowerCase();
+      if (!isUuid(id)) throw orderNotFound();
+      const to = request.body.status;
+      const actor = `admin:${request.user.id}`;
+      if (to === 'placed') {
+        // placing means taking stock and writing items: the worker's transaction does it, whoever asks
+        const outcome = await placeOrder(app.db, id);
+        if (outcome.status === 'missing') throw orderNotFound();
+        if (outcome.status === 'skipped') throw invalidTransition(outcome.current, to);
+      } else {
+        await changeOrderStatus(app.db, { orderId: id, to, actor });
+      }
+      return toOrderJson((await findOrder(app.db, id))!);
+    },
+  );
+};
