@@ -118,6 +118,7 @@ export class OutboxRelay {
 
   /** Waits `ms`, or less if a commit notification (or stop) arrives. */
   private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (this.woken) {
       this.woken = false;
       return Promise.resolve();
