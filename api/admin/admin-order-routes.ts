@@ -55,7 +55,7 @@ export const adminOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const actor = `admin:${request.user.id}`;
       if (to === 'placed') {
         // placing means taking stock and writing items: the worker's transaction does it, whoever asks
-        const outcome = await placeOrder(app.db, id);
+        const outcome = await placeOrder(app.db, id, actor);
         if (outcome.status === 'missing') throw orderNotFound();
         if (outcome.status === 'skipped') throw invalidTransition(outcome.current, to);
       } else {

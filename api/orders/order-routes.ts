@@ -82,7 +82,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { id } = request.params;
+      const id = request.params.id.toLowerCase();
       if (!isUuid(id)) throw orderNotFound();
       await cancelOrder(app.db, id, `${request.user.role}:${request.user.id}`, request.user.id);
       return toOrderJson((await findOrder(app.db, id, { ownerId: request.user.id }))!);

@@ -16,8 +16,6 @@ export type PlacementOutcome =
   | { status: 'skipped'; current: OrderStatus }
   | { status: 'missing' };
 
-const ACTOR = 'worker';
-
 /**
  * Turns the user's cart into the order, in one transaction: lock the order
  * (return if no longer pending), lock the cart lines, lock the products in id
@@ -25,7 +23,7 @@ const ACTOR = 'worker';
  * cart lines, mark the order placed. A shortage marks it failed instead and
  * leaves cart and stock untouched. Safe to run twice: the second run skips.
  */
-export async function placeOrder(db: Sequelize, orderId: string): Promise<PlacementOutcome> {
+export async function placeOrder(db: Sequelize, orderId: string, actor = 'worker'): Promise<PlacementOutcome> {
   return db.transaction(async (transaction) => {
     const tx: Tx = { db, transaction };
     const order = await lockOrder(tx, orderId);
@@ -33,11 +31,11 @@ export async function placeOrder(db: Sequelize, orderId: string): Promise<Placem
     if (order.status !== 'pending') return { status: 'skipped', current: order.status };
 
     const lines = await lockCartLines(tx, order.userId);
-    if (lines.length === 0) return fail(tx, orderId, 'CART_EMPTY', { products: [] });
+    if (lines.length === 0) return fail(tx, orderId, actor, 'CART_EMPTY', { products: [] });
 
     const products = await lockProducts(tx, lines.map((line) => line.productId));
     const pricing = priceLines(lines, products);
-    if (!pricing.ok) return fail(tx, orderId, pricing.reason, { products: pricing.products });
+    if (!pricing.ok) return fail(tx, orderId, actor, pricing.reason, { products: pricing.products });
 
     await takeStock(tx, pricing.items);
     await writeOrderItems(tx, orderId, pricing.items);
@@ -45,7 +43,7 @@ export async function placeOrder(db: Sequelize, orderId: string): Promise<Placem
     await transitionOrder(db, transaction, {
       orderId,
       to: 'placed',
-      actor: ACTOR,
+      actor,
       totalPrice: pricing.totalPrice,
       itemsCount: pricing.itemsCount,
     });
@@ -53,7 +51,13 @@ export async function placeOrder(db: Sequelize, orderId: string): Promise<Placem
   });
 }
 
-async function fail(tx: Tx, orderId: string, reason: FailureReason, details: unknown): Promise<PlacementOutcome> {
-  await transitionOrder(tx.db, tx.transaction, { orderId, to: 'failed', actor: ACTOR, failureReason: reason, failureDetails: details });
+async function fail(
+  tx: Tx,
+  orderId: string,
+  actor: string,
+  reason: FailureReason,
+  details: unknown,
+): Promise<PlacementOutcome> {
+  await transitionOrder(tx.db, tx.transaction, { orderId, to: 'failed', actor, failureReason: reason, failureDetails: details });
   return { status: 'failed', reason };
 }
