@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Debian packages the test suite uses, installed when missing (runs before `npm test`):
+#   docker-compose — `docker-compose config` validates docker-compose.yml
+#   chromium       — Bull Board is opened in a real headless browser
+# Test tools cannot download browsers on this kind of machine, so Debian's Chromium is used.
+set -uo pipefail
+
+missing=()
+command -v docker-compose >/dev/null || missing+=(docker-compose)
+command -v chromium >/dev/null || missing+=(chromium)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+  echo "ensure-test-tools: please install ${missing[*]} (Debian packages); the tests that need them will fail" >&2
+  exit 0
+fi
+echo "ensure-test-tools: installing ${missing[*]} (Debian packages)"
+timeout 300 apt-get update -qq >/dev/null 2>&1
+DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 \
+  || { echo "ensure-test-tools: could not install ${missing[*]}" >&2; exit 1; }
