@@ -44,9 +44,11 @@ async function main(): Promise<void> {
     for (const [id, fields] of entries) {
       const raw = fields[fields.indexOf('event') + 1];
       const event = raw ? (JSON.parse(raw) as { event_id: string }) : undefined;
-      const fresh = event && (await redis.set(`${stream}:seen:${group}:${event.event_id}`, '1', 'EX', DEDUP_TTL_SECONDS, 'NX'));
-      if (event && fresh) {
+      const seenKey = event && `${stream}:seen:${group}:${event.event_id}`;
+      if (event && seenKey && !(await redis.exists(seenKey))) {
+        // handle first, remember after: a crash in between shows the event again (at least once), never loses it
         process.stdout.write(`${JSON.stringify({ stream_id: id, ...event })}\n`);
+        await redis.set(seenKey, '1', 'EX', DEDUP_TTL_SECONDS);
         printed += 1;
       } else {
         process.stderr.write(`skipped ${id}: ${event ? `duplicate of event ${event.event_id}` : 'no event field'}\n`);

@@ -18,24 +18,22 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 /**
- * Bull Board at /admin/queues for every queue, behind HTTP Basic
- * (BULL_BOARD_USER / BULL_BOARD_PASSWORD) or an admin JWT. Without
- * credentials configured the board is not mounted at all (404), never open.
+ * Bull Board at /admin/queues for every queue, never open: 401 unless the
+ * request carries an admin JWT or, when BULL_BOARD_USER / BULL_BOARD_PASSWORD
+ * are set, those HTTP Basic credentials.
  */
 export const bullBoardPlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
     const { BULL_BOARD_USER: user, BULL_BOARD_PASSWORD: password } = config;
-    if (!user || !password) {
-      app.log.info('Bull Board is off: set BULL_BOARD_USER and BULL_BOARD_PASSWORD to enable it');
-      return;
-    }
+    const basicEnabled = Boolean(user && password);
+    if (!basicEnabled) app.log.info('Bull Board: admin JWT only (set BULL_BOARD_USER and BULL_BOARD_PASSWORD for HTTP Basic)');
     const verify = createTokenVerifier({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
     const allowed = (request: FastifyRequest): boolean => {
       const [scheme, value = ''] = (request.headers.authorization ?? '').split(' ', 2);
-      if (scheme?.toLowerCase() === 'basic') {
+      if (scheme?.toLowerCase() === 'basic' && basicEnabled) {
         const decoded = Buffer.from(value, 'base64').toString('utf8');
         const colon = decoded.indexOf(':');
-        return colon > 0 && sameSecret(decoded.slice(0, colon), user) && sameSecret(decoded.slice(colon + 1), password);
+        return colon > 0 && sameSecret(decoded.slice(0, colon), user!) && sameSecret(decoded.slice(colon + 1), password!);
       }
       if (scheme?.toLowerCase() === 'bearer') {
         try {

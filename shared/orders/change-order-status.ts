@@ -65,7 +65,7 @@ async function assertSellerOwnsEveryLine(db: Sequelize, transaction: Transaction
 async function restock(db: Sequelize, transaction: Transaction, orderId: string): Promise<void> {
   await db.query(
     `SELECT p.id FROM products p JOIN order_items i ON i.product_id = p.id
-      WHERE i.order_id = $1 ORDER BY p.id FOR UPDATE OF p`,
+      WHERE i.order_id = $1 ORDER BY p.id FOR NO KEY UPDATE OF p`,
     { bind: [orderId], transaction },
   );
   await db.query(

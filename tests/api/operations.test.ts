@@ -80,16 +80,44 @@ describe('operations endpoints of the API', () => {
   });
 });
 
-describe('Bull Board without credentials configured', () => {
+describe('Bull Board without Basic credentials configured', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();
   });
   afterAll(() => t.close());
 
-  it('is not mounted at all: 404, never open', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/admin/queues', headers: bearer(tokenFor('a1', 'admin')) });
-    expect(res.statusCode).toBe(404);
+  it('is never open: 401 without credentials and for any Basic pair, an admin token still opens it', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/admin/queues' })).statusCode).toBe(401);
+    const anyBasic = await t.app.inject({ method: 'GET', url: '/admin/queues', headers: basic('ops', 'board-secret-1') });
+    expect(anyBasic.statusCode).toBe(401);
+    const emptyBasic = await t.app.inject({ method: 'GET', url: '/admin/queues', headers: basic('', '') });
+    expect(emptyBasic.statusCode).toBe(401);
+    const admin = await t.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: bearer(tokenFor('a1', 'admin')) });
+    expect(admin.statusCode).toBe(200);
+  });
+});
+
+describe('API shutdown with a long-poll waiting', () => {
+  it('answers the waiting long-poll at once instead of holding the shutdown', async () => {
+    const t = await startTestApp();
+    const [product] = await t.sql<{ id: string }>(`INSERT INTO products (name, price, stock) VALUES ('w', 1, 5) RETURNING id`);
+    const token = tokenFor('waiter');
+    await t.app.inject({ method: 'POST', url: '/api/cart', headers: bearer(token), payload: { product_id: product!.id } });
+    const accepted = await t.app.inject({
+      method: 'POST',
+      url: '/api/checkout',
+      headers: bearer(token),
+      payload: { contact: 'w@example.com', address: '1 Wait Street' },
+    });
+    const started = Date.now();
+    const poll = t.app.inject({ method: 'GET', url: `/api/orders/${accepted.json().order_id}?wait=20`, headers: bearer(token) });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await t.close();
+    const res = await poll;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().status).toBe('pending');
   });
 });
 

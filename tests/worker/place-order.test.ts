@@ -404,7 +404,7 @@ describe('placeOrder (worker placement, one transaction)', () => {
     while (Date.now() < deadline) {
       const rows = await t.sql(
         `SELECT pid FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%FROM products%FOR UPDATE%'`,
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%FROM products%FOR NO KEY UPDATE%'`,
       );
       if (rows.length > 0) return;
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -2,7 +2,11 @@ import type { Queue } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Sequelize } from 'sequelize-typescript';
 import type { CheckoutJobData, CheckoutJobResult } from '../../shared/queue/checkout-queue';
+import { withTimeout } from '../../shared/async/with-timeout';
 import { outboxLag } from '../relay/outbox-store';
+
+/** A scrape fails fast when Redis or PostgreSQL does not answer (the scraper then reports the target down). */
+const SCRAPE_TIMEOUT_MS = 2_000;
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
 
@@ -44,7 +48,7 @@ export function createWorkerMetrics(db: Sequelize, queue: Queue<CheckoutJobData,
     labelNames: ['state'] as const,
     registers,
     async collect() {
-      const counts = await queue.getJobCounts(...JOB_STATES);
+      const counts = await withTimeout(SCRAPE_TIMEOUT_MS, queue.getJobCounts(...JOB_STATES));
       for (const state of JOB_STATES) this.set({ state }, counts[state] ?? 0);
     },
   });
@@ -53,7 +57,7 @@ export function createWorkerMetrics(db: Sequelize, queue: Queue<CheckoutJobData,
     help: 'Age of the oldest job waiting for a worker (0 when none waits)',
     registers,
     async collect() {
-      const [oldest] = await queue.getJobs(['wait'], 0, 0, true);
+      const [oldest] = await withTimeout(SCRAPE_TIMEOUT_MS, queue.getJobs(['wait'], 0, 0, true));
       this.set(oldest ? (Date.now() - oldest.timestamp) / 1000 : 0);
     },
   });
@@ -63,7 +67,7 @@ export function createWorkerMetrics(db: Sequelize, queue: Queue<CheckoutJobData,
     help: 'Age of the oldest ML event not yet published',
     registers,
     async collect() {
-      const figures = await outboxLag(db);
+      const figures = await withTimeout(SCRAPE_TIMEOUT_MS, outboxLag(db));
       this.set(figures.lagSeconds);
       backlog.set(figures.unpublished);
     },

@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize-typescript';
+import { withTimeout } from '../../shared/async/with-timeout';
 import { enqueueCheckout, type CheckoutJobData, type CheckoutJobResult } from '../../shared/queue/checkout-queue';
 import { expirePendingOrders } from './expire-pending-orders';
 import { lockStalePendingOrders, type StaleOrder } from './find-stale-orders';
@@ -18,6 +19,8 @@ export interface ReconcileResult {
 }
 
 const BATCH = 100;
+/** No Redis call may hold the order locks longer than this (Redis down: the pass gives up and rolls back). */
+const REDIS_TIMEOUT_MS = 2_000;
 
 /**
  * One pass: fail orders pending too long, then make sure every other stale
@@ -30,16 +33,26 @@ export async function reconcileOnce(
   queue: Queue<CheckoutJobData, CheckoutJobResult>,
   settings: ReconcilerSettings,
 ): Promise<ReconcileResult> {
+  // expiry needs only PostgreSQL: it runs first, so a Redis outage cannot keep orders pending
   const expired = await expirePendingOrders(db, settings.pendingTimeoutMs);
+  await purgeExpiredIdempotencyKeys(db);
   const result: ReconcileResult = { expired: expired.length, requeued: 0, retried: 0 };
   await db.transaction(async (transaction) => {
     for (const order of await lockStalePendingOrders(db, transaction, settings.reconcileAfterMs, BATCH)) {
-      const action = await ensureLiveJob(queue, order);
+      const action = await withTimeout(REDIS_TIMEOUT_MS, ensureLiveJob(queue, order));
       if (action === 'requeued') result.requeued += 1;
       if (action === 'retried') result.retried += 1;
     }
   });
   return result;
+}
+
+/** Idempotency-Keys are honoured for 24 h; older records only take space. */
+async function purgeExpiredIdempotencyKeys(db: Sequelize): Promise<void> {
+  await db.query(
+    `DELETE FROM idempotency_keys WHERE (user_id, key) IN (
+       SELECT user_id, key FROM idempotency_keys WHERE created_at < now() - interval '24 hours' LIMIT 1000)`,
+  );
 }
 
 /** Gives a pending order a job that will run: retry a failed one, replace a missing or finished one. */
