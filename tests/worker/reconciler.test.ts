@@ -69,6 +69,31 @@ describe('reconciler', () => {
     return { orderId, userId, productId };
   }
 
+  it('while Redis is unreachable, still expires old pending orders, gives up on Redis within seconds and leaves no order locked', async () => {
+    const deadRedis = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: null, retryStrategy: () => 1_000 });
+    deadRedis.on('error', () => undefined);
+    const deadQueue = createCheckoutQueue(deadRedis, t.config.QUEUE_PREFIX);
+    deadQueue.on('error', () => undefined);
+    try {
+      const expired = await pendingOrder(EXPIRED);
+      const stale = await pendingOrder(STALE);
+      const started = Date.now();
+      await expect(reconcileOnce(db(), deadQueue, SETTINGS)).rejects.toThrow(/took longer than/);
+      expect(Date.now() - started).toBeLessThan(8_000);
+      const [row] = await t.sql<{ status: string; failure_reason: string }>(
+        'SELECT status, failure_reason FROM orders WHERE id = $1',
+        [expired.orderId],
+      );
+      expect(row).toEqual({ status: 'failed', failure_reason: 'PROCESSING_ERROR' });
+      // the stale order's row lock was released with the rolled-back pass: it can be locked at once
+      const locked = await t.sql(`SELECT id FROM orders WHERE id = $1 FOR UPDATE NOWAIT`, [stale.orderId]);
+      expect(locked).toHaveLength(1);
+    } finally {
+      await deadQueue.close().catch(() => undefined);
+      deadRedis.disconnect();
+    }
+  });
+
   /** An order already out of pending, written by SQL with its history. */
   async function orderIn(status: 'placed' | 'failed' | 'cancelled', age: string): Promise<string> {
     const orderId = randomUUID();
