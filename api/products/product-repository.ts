@@ -1,4 +1,4 @@
-import { QueryTypes, type Transaction } from 'sequelize';
+import { literal, QueryTypes, type Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize-typescript';
 import { Product } from '../../shared/db/models/product';
 import type { Cursor } from '../http/cursor';
@@ -15,7 +15,10 @@ export interface ProductRecord {
   updatedAt: Date;
 }
 
-export type ProductChanges = Partial<Pick<ProductRecord, 'name' | 'price' | 'stock' | 'active' | 'sellerId'>>;
+export type ProductChanges = Partial<Pick<ProductRecord, 'name' | 'price' | 'stock' | 'active' | 'sellerId'>> & {
+  /** Relative stock change, applied atomically (`stock = stock + delta`): safe against concurrent sales. */
+  stockDelta?: number;
+};
 
 const COLUMNS = `id, name, price, stock, seller_id AS "sellerId", active, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
@@ -41,8 +44,9 @@ export async function insertProduct(
 }
 
 /** Applies `changes` in one statement; null when the product is unknown. */
-export async function updateProduct(id: string, changes: ProductChanges): Promise<ProductRecord | null> {
-  const [, rows] = await Product.update(changes, { where: { id }, returning: true });
+export async function updateProduct(id: string, { stockDelta, ...changes }: ProductChanges): Promise<ProductRecord | null> {
+  const values = stockDelta === undefined ? changes : { ...changes, stock: literal(`stock + ${Math.trunc(stockDelta)}`) };
+  const [, rows] = await Product.update(values, { where: { id }, returning: true });
   return rows[0] ? toRecord(rows[0]) : null;
 }
 

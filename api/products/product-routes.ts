@@ -85,7 +85,7 @@ export const adminProductRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['admin'],
-        summary: 'Change name, price, stock, active or seller of a product',
+        summary: 'Change name, price, stock (absolute, or stock_delta relative), active or seller of a product',
         security: [{ bearerAuth: [] }],
         params: IdParams,
         body: UpdateProductBody,
@@ -93,16 +93,23 @@ export const adminProductRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { name, price, stock, active, seller_id: sellerId } = request.body;
+      const { name, price, stock, stock_delta: stockDelta, active, seller_id: sellerId } = request.body;
       const changes: ProductChanges = {
         ...(name !== undefined && { name }),
         ...(price !== undefined && { price: normalizeMoney(price) }),
         ...(stock !== undefined && { stock }),
+        ...(stockDelta !== undefined && { stockDelta }),
         ...(active !== undefined && { active }),
         ...(sellerId !== undefined && { sellerId }),
       };
       if (!isUuid(request.params.id)) throw productNotFound();
-      const product = await updateProduct(request.params.id, changes);
+      const product = await updateProduct(request.params.id, changes).catch((error: { original?: { code?: string } }) => {
+        // 23514: CHECK (stock >= 0); 22003: beyond an integer
+        if (error.original?.code === '23514' || error.original?.code === '22003') {
+          throw new AppError('OUT_OF_STOCK', 'stock_delta would take the stock below zero or beyond its range');
+        }
+        throw error;
+      });
       if (!product) throw productNotFound();
       return toProductJson(product);
     },

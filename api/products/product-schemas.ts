@@ -42,9 +42,16 @@ export const UpdateProductBody = StrictObject(
     name: Type.Optional(Name),
     price: Type.Optional(Price),
     stock: Type.Optional(Stock),
+    stock_delta: Type.Optional(
+      Type.Integer({
+        minimum: -2_147_483_647,
+        maximum: 2_147_483_647,
+        description: 'Add to (or, negative, take from) the current stock atomically; not together with stock',
+      }),
+    ),
     active: Type.Optional(Type.Boolean()),
     seller_id: Type.Optional(Type.Union([SellerId, Type.Null()])),
   },
-  { minProperties: 1 },
+  { minProperties: 1, not: { required: ['stock', 'stock_delta'] } },
 );
 export type UpdateProductBody = Static<typeof UpdateProductBody>;
