@@ -18,7 +18,7 @@ describe('admin stock changes with stock_delta', () => {
     });
     return res.json().id;
   }
-  const patch = (id: string, payload: unknown) =>
+  const patch = (id: string, payload: Record<string, unknown>) =>
     t.app.inject({ method: 'PATCH', url: `/api/admin/products/${id}`, headers: admin, payload });
   const stockOf = async (id: string) => (await t.sql<{ stock: number }>('SELECT stock FROM products WHERE id = $1', [id]))[0]!.stock;
 
