@@ -7,6 +7,7 @@ import { signToken } from '../shared/auth/token-verifier';
 import { quoteIdentifier } from '../shared/db/database';
 import { prepareDatabase } from '../shared/db/migrate';
 import { createCheckoutQueue } from '../shared/queue/checkout-queue';
+import { deleteQueueKeys, untilNoPendingOrders } from '../tests/support/data-waits';
 import { startApiProcess, startWorkerProcess, type ServiceProcess } from '../tests/support/processes';
 
 /**
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
       }
       const started = performance.now();
       await queue.resume();
-      await untilNoPending(pool);
+      await untilNoPendingOrders(pool, 300_000, 50);
       const seconds = (performance.now() - started) / 1000;
       const placed = Number((await pool.query(`SELECT count(*) FROM orders WHERE status = 'placed'`)).rows[0].count);
       await Promise.all(workers.map((worker) => worker.stop('SIGTERM')));
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
     await queue.close();
     await api.stop('SIGTERM');
     await pool.end();
-    await deleteKeys(redis, prefix);
+    await deleteQueueKeys(redis, prefix);
     redis.disconnect();
     const admin = new Pool({ connectionString: `${SERVER}/postgres`, max: 1 });
     await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)} WITH (FORCE)`);
@@ -119,7 +120,7 @@ async function resetOrders(pool: Pool, redis: Redis, prefix: string): Promise<vo
        JOIN LATERAL (SELECT id FROM products ORDER BY id OFFSET (u % 19) LIMIT 2) p ON true`,
     [USERS],
   );
-  await deleteKeys(redis, prefix);
+  await deleteQueueKeys(redis, prefix);
 }
 
 /** One checkout per user, `CONNECTIONS` at a time. */
@@ -141,23 +142,6 @@ function acceptCheckouts(baseUrl: string, tokens: string[]): Promise<autocannon.
       },
     ],
   });
-}
-
-async function untilNoPending(pool: Pool): Promise<void> {
-  const deadline = Date.now() + 300_000;
-  while (Number((await pool.query(`SELECT count(*) FROM orders WHERE status = 'pending'`)).rows[0].count) > 0) {
-    if (Date.now() > deadline) throw new Error('orders still pending after 5 minutes');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
 }
 
 main().catch((error: Error) => {

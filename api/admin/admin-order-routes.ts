@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { isUuid } from '../../shared/domain/ids';
 import { changeOrderStatus, invalidTransition, orderNotFound } from '../../shared/orders/change-order-status';
 import { placeOrder } from '../../worker/checkout/place-order';
-import { ErrorResponse, IdParams, StrictObject } from '../http/common-schemas';
+import { BEARER, ErrorResponse, IdParams, StrictObject } from '../http/common-schemas';
+import { orderIdParam } from '../orders/order-id';
 import { findOrder } from '../orders/order-repository';
 import { pageOfOrders, toOrderJson } from '../orders/order-routes';
 import { OrderListQuery, OrderListResponse, OrderResponse, OrderStatusSchema } from '../orders/order-schemas';
 
-const security = [{ bearerAuth: [] }];
 
 /** Admins see every order and may make any move the state machine allows. */
 export const adminOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -20,7 +19,7 @@ export const adminOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['admin'],
         summary: 'All orders, newest first, optionally one status',
-        security,
+        security: BEARER,
         querystring: OrderListQuery,
         response: { 200: OrderListResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse },
       },
@@ -35,7 +34,7 @@ export const adminOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['admin'],
         summary:
           'Move an order (any allowed move; placed → cancelled gives stock back; pending → placed runs the placement itself)',
-        security,
+        security: BEARER,
         params: IdParams,
         body: StrictObject({ status: OrderStatusSchema }),
         response: {
@@ -49,8 +48,7 @@ export const adminOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const id = request.params.id.toLowerCase();
-      if (!isUuid(id)) throw orderNotFound();
+      const id = orderIdParam(request.params.id);
       const to = request.body.status;
       const actor = `admin:${request.user.id}`;
       if (to === 'placed') {

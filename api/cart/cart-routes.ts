@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ErrorResponse, IdParams } from '../http/common-schemas';
+import { BEARER, ErrorResponse, IdParams } from '../http/common-schemas';
 import { AddCartItemBody, CartLineResponse, CartResponse, UpdateCartItemBody } from './cart-schemas';
 import { addToCart, changeQuantity, removeFromCart, viewCart, type CartLine } from './cart-service';
 
-const security = [{ bearerAuth: [] }];
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse };
 
 /** The caller's cart: the temporary staging area that checkout turns into an order. */
@@ -12,7 +11,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/cart',
-    { schema: { tags: ['cart'], summary: 'The cart at current prices', security, response: { 200: CartResponse } } },
+    { schema: { tags: ['cart'], summary: 'The cart at current prices', security: BEARER, response: { 200: CartResponse } } },
     async (request) => {
       const cart = await viewCart(app.db, request.user.id);
       return { items: cart.items.map(toCartLineJson), items_count: cart.itemsCount, total_price: cart.totalPrice };
@@ -25,7 +24,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['cart'],
         summary: 'Add a product (merges into its existing line: 200 instead of 201)',
-        security,
+        security: BEARER,
         body: AddCartItemBody,
         response: { 200: CartLineResponse, 201: CartLineResponse, ...errors },
       },
@@ -43,7 +42,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['cart'],
         summary: "Set a line's quantity",
-        security,
+        security: BEARER,
         params: IdParams,
         body: UpdateCartItemBody,
         response: { 200: CartLineResponse, ...errors },
@@ -59,7 +58,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['cart'],
         summary: 'Remove a line',
-        security,
+        security: BEARER,
         params: IdParams,
         response: { 204: { type: 'null', description: 'Removed' }, ...errors },
       },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { withTimeout } from '../../shared/async/with-timeout';
 import { enqueueCheckout } from '../../shared/queue/checkout-queue';
-import { ErrorResponse } from '../http/common-schemas';
+import { BEARER, ErrorResponse } from '../http/common-schemas';
 import { CheckoutAccepted, CheckoutBody, CheckoutHeaders } from './checkout-schemas';
 import { requestCheckout } from './checkout-service';
 
@@ -34,7 +34,7 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['checkout'],
         summary: 'Turn the cart into an order, asynchronously (poll status_url)',
-        security: [{ bearerAuth: [] }],
+        security: BEARER,
         headers: CheckoutHeaders,
         body: CheckoutBody,
         response: {

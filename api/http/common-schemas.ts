@@ -1,6 +1,9 @@
 import { Type, type TProperties, type ObjectOptions } from '@sinclair/typebox';
 import { UUID_PATTERN } from '../../shared/domain/ids';
 
+/** OpenAPI `security` of every route that needs a bearer token. */
+export const BEARER = [{ bearerAuth: [] }];
+
 /** A request body object: unknown properties are rejected (400), per the contract. */
 export function StrictObject<T extends TProperties>(properties: T, options: ObjectOptions = {}) {
   return Type.Object(properties, { ...options, additionalProperties: false });

@@ -1,16 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from '@sinclair/typebox';
 import type { Sequelize } from 'sequelize-typescript';
-import { isUuid } from '../../shared/domain/ids';
-import { orderNotFound } from '../../shared/orders/change-order-status';
 import { POLL_AFTER_SECONDS } from '../checkout/checkout-routes';
-import { ErrorResponse, IdParams } from '../http/common-schemas';
+import { BEARER, ErrorResponse, IdParams } from '../http/common-schemas';
 import { decodeCursor, paginate } from '../http/cursor';
 import { cancelOrder } from './cancel-order';
+import { orderNotFound } from '../../shared/orders/change-order-status';
+import { orderIdParam } from './order-id';
 import { findOrder, listOrders, type OrderListFilter, type OrderRecord } from './order-repository';
 import { OrderListQuery, OrderListResponse, OrderQuery, OrderResponse } from './order-schemas';
 
-const security = [{ bearerAuth: [] }];
 
 /** The caller's orders: poll one (optionally long-poll), list them, cancel one. */
 export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -22,16 +21,14 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['orders'],
         summary: 'An order with its items and status history; ?wait=N holds the answer while pending',
-        security,
+        security: BEARER,
         params: IdParams,
         querystring: OrderQuery,
         response: { 200: OrderResponse, 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse },
       },
     },
     async (request, reply) => {
-      // canonical (lower-case) form: status notifications name orders that way
-      const id = request.params.id.toLowerCase();
-      if (!isUuid(id)) throw orderNotFound();
+      const id = orderIdParam(request.params.id);
       const read = () => findOrder(app.db, id, { ownerId: request.user.id });
       const { wait } = request.query;
       let order: OrderRecord | null;
@@ -62,7 +59,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['orders'],
         summary: "The caller's orders, newest first",
-        security,
+        security: BEARER,
         querystring: OrderListQuery,
         response: { 200: OrderListResponse, 400: ErrorResponse, 401: ErrorResponse },
       },
@@ -76,14 +73,13 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['orders'],
         summary: 'Cancel a pending or placed order (a placed order gets its stock back)',
-        security,
+        security: BEARER,
         params: IdParams,
         response: { 200: OrderResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse },
       },
     },
     async (request) => {
-      const id = request.params.id.toLowerCase();
-      if (!isUuid(id)) throw orderNotFound();
+      const id = orderIdParam(request.params.id);
       await cancelOrder(app.db, id, `${request.user.role}:${request.user.id}`, request.user.id);
       return toOrderJson((await findOrder(app.db, id, { ownerId: request.user.id }))!);
     },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { isUuid } from '../../shared/domain/ids';
 import { normalizeMoney } from '../../shared/domain/money';
 import { AppError } from '../../shared/errors/error-codes';
-import { ErrorResponse, IdParams, PageQuery } from '../http/common-schemas';
+import { BEARER, ErrorResponse, IdParams, PageQuery } from '../http/common-schemas';
 import { decodeCursor, paginate } from '../http/cursor';
 import {
   findProduct,
@@ -68,7 +68,7 @@ export const adminProductRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['admin'],
         summary: 'Create a product',
-        security: [{ bearerAuth: [] }],
+        security: BEARER,
         body: CreateProductBody,
         response: { 201: ProductResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse },
       },
@@ -86,7 +86,7 @@ export const adminProductRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['admin'],
         summary: 'Change name, price, stock (absolute, or stock_delta relative), active or seller of a product',
-        security: [{ bearerAuth: [] }],
+        security: BEARER,
         params: IdParams,
         body: UpdateProductBody,
         response: { 200: ProductResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },

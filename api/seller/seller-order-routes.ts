@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { isUuid } from '../../shared/domain/ids';
-import { changeOrderStatus, orderNotFound } from '../../shared/orders/change-order-status';
-import { ErrorResponse, IdParams } from '../http/common-schemas';
+import { changeOrderStatus } from '../../shared/orders/change-order-status';
+import { BEARER, ErrorResponse, IdParams } from '../http/common-schemas';
+import { orderIdParam } from '../orders/order-id';
 import { findOrder } from '../orders/order-repository';
 import { pageOfOrders, toOrderJson } from '../orders/order-routes';
 import { OrderListQuery, OrderListResponse, OrderResponse } from '../orders/order-schemas';
 
-const security = [{ bearerAuth: [] }];
 const errors = { 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
 /**
@@ -24,7 +23,7 @@ export const sellerOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['seller'],
         summary: "Orders with the seller's products (only the seller's lines), newest first",
-        security,
+        security: BEARER,
         querystring: OrderListQuery,
         response: { 200: OrderListResponse, 400: ErrorResponse, ...errors },
       },
@@ -42,14 +41,13 @@ export const sellerOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         schema: {
           tags: ['seller'],
           summary: `Mark an order ${to} (every line must be the seller's, else 403)`,
-          security,
+          security: BEARER,
           params: IdParams,
           response: { 200: OrderResponse, ...errors },
         },
       },
       async (request) => {
-        const id = request.params.id.toLowerCase();
-        if (!isUuid(id)) throw orderNotFound();
+        const id = orderIdParam(request.params.id);
         const sellerId = request.user.id;
         await changeOrderStatus(app.db, { orderId: id, to, actor: `seller:${sellerId}`, sellerId });
         return toOrderJson((await findOrder(app.db, id, { sellerId }))!);

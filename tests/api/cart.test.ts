@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { createProductViaApi, startTestApp, type TestApp, type ProductJson } from '../support/test-app';
 import { bearer, mintToken, tokenFor } from '../support/tokens';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -13,13 +13,6 @@ const admin = bearer(tokenFor('admin1', 'admin'));
 type Headers = Record<string, string>;
 type Payload = Record<string, unknown> | string;
 
-interface ProductJson {
-  id: string;
-  name: string;
-  price: string;
-  stock: number;
-  active: boolean;
-}
 
 interface CartLineJson {
   id: string;
@@ -50,9 +43,7 @@ describe('cart', () => {
 
   /** Creates an active product through the admin API. */
   async function createProduct(price = '19.99', stock = 10, name = `Product ${++productCount}`): Promise<ProductJson> {
-    const res = await t.app.inject({ method: 'POST', url: '/api/admin/products', headers: admin, payload: { name, price, stock } });
-    expect(res.statusCode).toBe(201);
-    return res.json<ProductJson>();
+    return createProductViaApi(t.app, { name, price, stock });
   }
 
   async function patchProduct(id: string, changes: Record<string, unknown>): Promise<void> {

@@ -4,7 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import { QueryTypes } from 'sequelize';
 import type { OrderStatus } from '../../shared/domain/order-status';
 import { transitionOrder, type Transition } from '../../shared/orders/transition-order';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { createProductViaApi, startTestApp, type TestApp, type ProductJson } from '../support/test-app';
 import { bearer, tokenFor } from '../support/tokens';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -21,12 +21,6 @@ interface User {
   headers: Headers;
 }
 
-interface ProductJson {
-  id: string;
-  name: string;
-  price: string;
-  stock: number;
-}
 
 interface CartLineJson {
   id: string;
@@ -87,11 +81,8 @@ function helpers(getApp: () => TestApp) {
     return { id, headers: bearer(tokenFor(id)) };
   };
 
-  const createProduct = async (price = '10.00', stock = 50, name = `Product ${++products}`): Promise<ProductJson> => {
-    const res = await getApp().app.inject({ method: 'POST', url: '/api/admin/products', headers: admin, payload: { name, price, stock } });
-    expect(res.statusCode).toBe(201);
-    return res.json<ProductJson>();
-  };
+  const createProduct = (price = '10.00', stock = 50, name = `Product ${++products}`): Promise<ProductJson> =>
+    createProductViaApi(getApp().app, { name, price, stock });
 
   const addLine = async (user: User, productId: string, quantity = 1): Promise<CartLineJson> => {
     const res = await getApp().app.inject({ method: 'POST', url: '/api/cart', headers: user.headers, payload: { product_id: productId, quantity } });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { ORDER_STATUSES, canTransition, type OrderStatus } from '../../shared/domain/order-status';
 import { placeOrder } from '../../worker/checkout/place-order';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { createProductViaApi, startTestApp, type TestApp, type ProductJson } from '../support/test-app';
 import { bearer, tokenFor } from '../support/tokens';
 
 type Headers = Record<string, string>;
@@ -13,13 +13,6 @@ interface Party {
   headers: Headers;
 }
 
-interface ProductJson {
-  id: string;
-  name: string;
-  price: string;
-  stock: number;
-  seller_id: string | null;
-}
 
 interface OrderItemJson {
   product_id: string;
@@ -95,14 +88,7 @@ describe('order lifecycle: customers, sellers and admins', () => {
   };
 
   async function createProduct(sellerId: string | null, stock = 50, price = '10.00'): Promise<ProductJson> {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/admin/products',
-      headers: ADMIN.headers,
-      payload: { name: `Product ${++parties}`, price, stock, seller_id: sellerId },
-    });
-    expect(res.statusCode).toBe(201);
-    const product = res.json<ProductJson>();
+    const product = await createProductViaApi(t.app, { name: `Product ${++parties}`, price, stock, seller_id: sellerId });
     expect(product.seller_id).toBe(sellerId);
     return product;
   }

@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { ERROR_CODES } from '../../shared/errors/error-codes';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, type TestApp, type ProductJson } from '../support/test-app';
 import { bearer, tokenFor } from '../support/tokens';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -10,16 +10,6 @@ const PRODUCT_KEYS = ['active', 'created_at', 'id', 'name', 'price', 'seller_id'
 const ADMIN = bearer(tokenFor('admin-1', 'admin'));
 const VALID = { name: 'Widget', price: '9.99', stock: 5 };
 
-interface ProductJson {
-  id: string;
-  name: string;
-  price: string;
-  stock: number;
-  seller_id: string | null;
-  active: boolean;
-  created_at: string;
-  updated_at: string;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const encodeCursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

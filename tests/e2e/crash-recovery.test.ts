@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { expectInvariants } from '../support/invariants';
-import { checkoutOne, deleteQueueKeys, startStack, type Stack } from '../support/stack';
+import { deleteQueueKeys } from '../support/data-waits';
+import { checkoutOne, startStack, type Stack } from '../support/stack';
 
 jest.setTimeout(90_000);
 

@@ -8,7 +8,7 @@ import { transitionOrder } from '../../shared/orders/transition-order';
 import { placeOrder } from '../../worker/checkout/place-order';
 import { expirePendingOrders } from '../../worker/reconciler/expire-pending-orders';
 import { OutboxRelay } from '../../worker/relay/outbox-relay';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { createProductViaApi, startTestApp, type TestApp } from '../support/test-app';
 import { bearer, tokenFor } from '../support/tokens';
 import { envelopeErrors, eventsOfType, expectValidEntry, readStream, relaySettings, silentLog, type StreamEntry } from './ml-stream';
 
@@ -56,16 +56,7 @@ describe('ML events: every action emits its event, in the outbox and then in the
     return { id, headers: bearer(tokenFor(id)) };
   };
 
-  async function createProduct(price: string, stock: number): Promise<string> {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/admin/products',
-      headers: admin,
-      payload: { name: `Product ${randomUUID().slice(0, 6)}`, price, stock },
-    });
-    expect(res.statusCode).toBe(201);
-    return res.json<{ id: string }>().id;
-  }
+  const createProduct = async (price: string, stock: number) => (await createProductViaApi(t.app, { price, stock })).id;
 
   const addToCart = (user: User, productId: string, quantity: number) =>
     t.app.inject({ method: 'POST', url: '/api/cart', headers: user.headers, payload: { product_id: productId, quantity } });

@@ -7,13 +7,12 @@ import { placeOrder } from '../../worker/checkout/place-order';
 import { OutboxRelay, type RelaySettings } from '../../worker/relay/outbox-relay';
 import { purgePublished, readUnpublished } from '../../worker/relay/outbox-store';
 import { appendToStream } from '../../worker/relay/stream-publisher';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { createProductViaApi, startTestApp, type TestApp } from '../support/test-app';
 import { bearer, tokenFor } from '../support/tokens';
 import { expectValidEntry, readStream, relaySettings, silentLog, waitFor, type StreamEntry } from './ml-stream';
 
 /** The relay's advisory lock key (worker/relay/outbox-relay.ts), as pg_locks shows a one-bigint key: objid, objsubid 1. */
 const RELAY_LOCK_OBJID = 7_201_003;
-const admin = bearer(tokenFor('admin-relay', 'admin'));
 const CHECKOUT_BODY = { contact: 'relay@example.com', address: '1 Test Street, Testville' };
 
 describe('outbox relay: at least once, in order per order, one leader', () => {
@@ -87,16 +86,7 @@ describe('outbox relay: at least once, in order per order, one leader', () => {
   const untilAllPublished = (timeoutMs = 15_000) =>
     waitFor('every outbox row to be marked published', async () => (await unpublishedCount()) === 0, timeoutMs);
 
-  async function createProduct(price: string, stock: number): Promise<string> {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/admin/products',
-      headers: admin,
-      payload: { name: `Product ${randomUUID().slice(0, 6)}`, price, stock },
-    });
-    expect(res.statusCode).toBe(201);
-    return res.json<{ id: string }>().id;
-  }
+  const createProduct = async (price: string, stock: number) => (await createProductViaApi(t.app, { price, stock })).id;
 
   async function addToCart(userId: string, productId: string, quantity: number): Promise<void> {
     const res = await t.app.inject({

@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 import { Redis } from 'ioredis';
+import { deleteQueueKeys, untilNoPendingOrders } from './data-waits';
 import { startApiProcess, startWorkerProcess, type ServiceProcess } from './processes';
 import { createTestDatabase } from './test-database';
 import { testEnv } from './test-app';
@@ -75,18 +76,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
       if (res.status !== 201) throw new Error(`product not created: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.id as string;
     },
-    waitUntilNoPending: async (timeoutMs = 30_000) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const [row] = await stack.sql<{ pending: number }>(
-          `SELECT count(*)::int AS pending FROM orders WHERE status = 'pending'`,
-        );
-        const pending = row?.pending ?? 0;
-        if (pending === 0) return;
-        if (Date.now() > deadline) throw new Error(`${pending} orders still pending after ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    },
+    waitUntilNoPending: (timeoutMs) => untilNoPendingOrders(pool, timeoutMs),
     stop: async () => {
       await Promise.all([api, ...workers].map((process) => process.stop('SIGKILL')));
       await pool.end();
@@ -96,18 +86,6 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
     },
   };
   return stack;
-}
-
-/** Deletes every Redis key under a queue prefix — what a Redis restart without persistence does to it. */
-export async function deleteQueueKeys(redis: Redis, prefix: string): Promise<number> {
-  let deleted = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.del(...keys);
-  } while (cursor !== '0');
-  return deleted;
 }
 
 /** Puts `quantity` of a product in the user's cart and checks out; returns the order id. */

@@ -4,7 +4,7 @@ import { buildApp } from '../../api/app';
 import type { Config } from '../../shared/config/config-schema';
 import { loadConfig } from '../../shared/config/load-config';
 import { createTestDatabase } from './test-database';
-import { TEST_JWT_SECRET } from './tokens';
+import { bearer, TEST_JWT_SECRET, tokenFor } from './tokens';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -54,4 +54,31 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
       await database.drop();
     },
   };
+}
+
+/** A product as the API answers it. */
+export interface ProductJson {
+  id: string;
+  name: string;
+  price: string;
+  stock: number;
+  seller_id: string | null;
+  active: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Creates a product through the admin API (expecting 201) and returns it. */
+export async function createProductViaApi(
+  app: FastifyInstance,
+  values: { name?: string; price: string; stock: number; seller_id?: string | null },
+): Promise<ProductJson> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/admin/products',
+    headers: bearer(tokenFor('test-admin', 'admin')),
+    payload: { name: `Product ${randomBytes(3).toString('hex')}`, ...values },
+  });
+  expect(res.statusCode).toBe(201);
+  return res.json<ProductJson>();
 }

@@ -14,11 +14,12 @@ export interface OutboxRow {
   occurred_at: Date;
 }
 
+const ROW_COLUMNS = 'id, event_id, type, version, user_id, data, occurred_at';
+
 /** The oldest unpublished events, in insertion order (which is commit order for any one order). */
 export async function readUnpublished(client: Client, limit: number): Promise<OutboxRow[]> {
   const { rows } = await client.query<OutboxRow>(
-    `SELECT id, event_id, type, version, user_id, data, occurred_at FROM outbox_events
-      WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+    `SELECT ${ROW_COLUMNS} FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT $1`,
     [limit],
   );
   return rows;
@@ -31,8 +32,7 @@ export async function markPublished(client: Client, ids: string[]): Promise<void
 /** Rows retained for replay, from `since` on, in insertion order. */
 export async function readSince(client: Client, since: Date, afterId: string, limit: number): Promise<OutboxRow[]> {
   const { rows } = await client.query<OutboxRow>(
-    `SELECT id, event_id, type, version, user_id, data, occurred_at FROM outbox_events
-      WHERE occurred_at >= $1 AND id > $2 ORDER BY id LIMIT $3`,
+    `SELECT ${ROW_COLUMNS} FROM outbox_events WHERE occurred_at >= $1 AND id > $2 ORDER BY id LIMIT $3`,
     [since, afterId, limit],
   );
   return rows;
