@@ -1,38 +1,16 @@
 import { loadConfig } from '../shared/config/load-config';
 import { prepareDatabase } from '../shared/db/migrate';
+import { runMain, stopOnSignals } from '../shared/process/shutdown';
 import { buildApp } from './app';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** The API process: migrate (if configured), listen, and close cleanly on SIGTERM/SIGINT. */
-async function main(): Promise<void> {
+runMain(async () => {
   const config = loadConfig();
   if (config.MIGRATE_ON_START) await prepareDatabase(config.DATABASE_URL);
 
   const app = await buildApp(config);
-  let closing = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (closing) return;
-      closing = true;
-      app.log.info({ signal }, 'shutting down');
-      setTimeout(() => {
-        app.log.error('shutdown timed out');
-        process.exit(1);
-      }, SHUTDOWN_TIMEOUT_MS).unref();
-      app.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          app.log.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    });
-  }
+  stopOnSignals(() => app.close(), { log: app.log, timeoutMs: SHUTDOWN_TIMEOUT_MS });
   await app.listen({ port: config.PORT, host: config.HOST });
-}
-
-main().catch((error: Error) => {
-  console.error(error.name === 'ConfigError' ? error.message : error);
-  process.exit(1);
 });

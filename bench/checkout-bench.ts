@@ -3,12 +3,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { Redis } from 'ioredis';
+import { waitFor } from '../shared/async/wait-for';
 import { signToken } from '../shared/auth/token-verifier';
-import { quoteIdentifier } from '../shared/db/database';
+import { createDatabase, quoteIdentifier, type Database } from '../shared/db/database';
 import { prepareDatabase } from '../shared/db/migrate';
+import { workerPoolMax } from '../shared/db/pool-size';
+import { countPendingOrders } from '../shared/orders/order-repository';
+import { startApiProcess, startWorkerProcess, type ServiceProcess } from '../shared/process/service-process';
 import { createCheckoutQueue } from '../shared/queue/checkout-queue';
-import { deleteQueueKeys, untilNoPendingOrders } from '../tests/support/data-waits';
-import { startApiProcess, startWorkerProcess, type ServiceProcess } from '../tests/support/processes';
+import { deleteQueueKeys } from '../shared/queue/queue-keys';
 
 /**
  * `npm run bench`: the checkout path end to end on this machine, against the
@@ -33,6 +36,7 @@ async function main(): Promise<void> {
   const url = `${SERVER}/${database}`;
   await prepareDatabase(url);
   const pool = new Pool({ connectionString: url, max: 4 });
+  const db = createDatabase({ url, poolMax: 1, applicationName: 'checkout-bench' });
   const prefix = `bench-${process.pid}`;
   const env = {
     NODE_ENV: 'production',
@@ -69,13 +73,13 @@ async function main(): Promise<void> {
       }
       const started = performance.now();
       await queue.resume();
-      await untilNoPendingOrders(pool, 300_000, 50);
+      await untilNoPendingOrders(db);
       const seconds = (performance.now() - started) / 1000;
       const placed = Number((await pool.query(`SELECT count(*) FROM orders WHERE status = 'placed'`)).rows[0].count);
       await Promise.all(workers.map((worker) => worker.stop('SIGTERM')));
       rows.push({
         workers: `${setup.processes} × ${setup.concurrency}`,
-        'db conns (workers)': setup.processes * Math.max(10, setup.concurrency + 2),
+        'db conns (workers)': setup.processes * workerPoolMax({ DB_POOL_MAX: Number(env.DB_POOL_MAX), WORKER_CONCURRENCY: setup.concurrency }),
         'checkouts/s (202)': Math.round(accept.requests.average),
         '202 p50 ms': accept.latency.p50,
         '202 p99 ms': accept.latency.p99,
@@ -88,6 +92,7 @@ async function main(): Promise<void> {
     await queue.close();
     await api.stop('SIGTERM');
     await pool.end();
+    await db.close();
     await deleteQueueKeys(redis, prefix);
     redis.disconnect();
     const admin = new Pool({ connectionString: `${SERVER}/postgres`, max: 1 });
@@ -121,6 +126,10 @@ async function resetOrders(pool: Pool, redis: Redis, prefix: string): Promise<vo
     [USERS],
   );
   await deleteQueueKeys(redis, prefix);
+}
+
+function untilNoPendingOrders(db: Database): Promise<true> {
+  return waitFor('every order placed', async () => (await countPendingOrders(db)) === 0, { timeoutMs: 300_000, intervalMs: 50 });
 }
 
 /** One checkout per user, `CONNECTIONS` at a time. */

@@ -1,9 +1,9 @@
-import { Client } from 'pg';
 import { Redis } from 'ioredis';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config/load-config';
-import { readSince } from '../worker/relay/outbox-store';
-import { appendToStream } from '../worker/relay/stream-publisher';
+import { createDatabase } from '../shared/db/database';
+import { readSince } from '../shared/events/outbox-repository';
+import { appendToStream } from '../shared/events/stream-publisher';
 
 const BATCH = 1_000;
 
@@ -20,13 +20,12 @@ async function main(): Promise<void> {
   const since = new Date(values.since ?? '');
   if (Number.isNaN(since.getTime())) throw new Error('usage: npm run events:replay -- --since <ISO time> [--stream name]');
 
-  const client = new Client({ connectionString: config.DATABASE_URL, application_name: 'checkout-replay' });
+  const db = createDatabase({ url: config.DATABASE_URL, poolMax: 1, applicationName: 'checkout-replay' });
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  await client.connect();
   try {
     let replayed = 0;
     for (let afterId = '0'; ; ) {
-      const rows = await readSince(client, since, afterId, BATCH);
+      const rows = await readSince(db, since, afterId, BATCH);
       if (rows.length === 0) break;
       await appendToStream(redis, values.stream!, config.ML_EVENTS_MAXLEN, rows);
       replayed += rows.length;
@@ -34,7 +33,7 @@ async function main(): Promise<void> {
     }
     console.log(`replayed ${replayed} events since ${since.toISOString()} to ${values.stream}`);
   } finally {
-    await client.end();
+    await db.close();
     redis.disconnect();
   }
 }

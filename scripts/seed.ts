@@ -1,6 +1,7 @@
 import { loadConfig } from '../shared/config/load-config';
-import { createSequelize } from '../shared/db/database';
+import { createDatabase } from '../shared/db/database';
 import { prepareDatabase } from '../shared/db/migrate';
+import { upsertProduct } from '../shared/products/product-repository';
 
 /** Demo catalogue with fixed ids, so seeding twice updates instead of duplicating. */
 const DEMO_PRODUCTS = [
@@ -15,19 +16,14 @@ const DEMO_PRODUCTS = [
 async function main(): Promise<void> {
   const config = loadConfig();
   await prepareDatabase(config.DATABASE_URL);
-  const sequelize = createSequelize({ url: config.DATABASE_URL, poolMax: 1, applicationName: 'checkout-seed' });
+  const db = createDatabase({ url: config.DATABASE_URL, poolMax: 1, applicationName: 'checkout-seed' });
   try {
     for (const [id, name, price, stock, sellerId] of DEMO_PRODUCTS) {
-      await sequelize.query(
-        `INSERT INTO products (id, name, price, stock, seller_id) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, price = EXCLUDED.price, stock = EXCLUDED.stock,
-           seller_id = EXCLUDED.seller_id, active = true, updated_at = now()`,
-        { bind: [id, name, price, stock, sellerId] },
-      );
+      await upsertProduct(db, { id, name, price, stock, sellerId });
     }
     console.log(`seeded ${DEMO_PRODUCTS.length} products`);
   } finally {
-    await sequelize.close();
+    await db.close();
   }
 }
 

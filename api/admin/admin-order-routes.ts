@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { changeOrderStatus, invalidTransition, orderNotFound } from '../../shared/orders/change-order-status';
-import { placeOrder } from '../../worker/checkout/place-order';
+import { orderNotFound } from '../../shared/orders/order-errors';
+import { listOrderPage, moveOrderAsAdmin } from '../../shared/orders/order-service';
 import { BEARER, ErrorResponse, IdParams, StrictObject } from '../http/common-schemas';
-import { orderIdParam } from '../orders/order-id';
-import { findOrder } from '../orders/order-repository';
-import { pageOfOrders, toOrderJson } from '../orders/order-routes';
+import { idParam } from '../http/id-param';
 import { OrderListQuery, OrderListResponse, OrderResponse, OrderStatusSchema } from '../orders/order-schemas';
-
+import { toOrderJson, toOrderListJson } from '../orders/order-views';
 
 /** Admins see every order and may make any move the state machine allows. */
 export const adminOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -24,7 +22,7 @@ export const adminOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: OrderListResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse },
       },
     },
-    async (request) => pageOfOrders(app.db, {}, request.query),
+    async (request) => toOrderListJson(await listOrderPage(app.db, {}, request.query)),
   );
 
   app.patch(
@@ -48,18 +46,8 @@ export const adminOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const id = orderIdParam(request.params.id);
-      const to = request.body.status;
-      const actor = `admin:${request.user.id}`;
-      if (to === 'placed') {
-        // placing means taking stock and writing items: the worker's transaction does it, whoever asks
-        const outcome = await placeOrder(app.db, id, actor);
-        if (outcome.status === 'missing') throw orderNotFound();
-        if (outcome.status === 'skipped') throw invalidTransition(outcome.current, to);
-      } else {
-        await changeOrderStatus(app.db, { orderId: id, to, actor });
-      }
-      return toOrderJson((await findOrder(app.db, id))!);
+      const orderId = idParam(request.params.id, orderNotFound);
+      return toOrderJson(await moveOrderAsAdmin(app.db, { orderId, to: request.body.status, adminId: request.user.id }));
     },
   );
 };

@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { cartLineNotFound } from '../../shared/cart/cart-rules';
+import { addToCart, changeQuantity, removeFromCart, viewCart } from '../../shared/cart/cart-service';
 import { BEARER, ErrorResponse, IdParams } from '../http/common-schemas';
+import { idParam } from '../http/id-param';
 import { AddCartItemBody, CartLineResponse, CartResponse, UpdateCartItemBody } from './cart-schemas';
-import { addToCart, changeQuantity, removeFromCart, viewCart, type CartLine } from './cart-service';
+import { toCartJson, toCartLineJson } from './cart-views';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse };
 
@@ -12,10 +15,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/cart',
     { schema: { tags: ['cart'], summary: 'The cart at current prices', security: BEARER, response: { 200: CartResponse } } },
-    async (request) => {
-      const cart = await viewCart(app.db, request.user.id);
-      return { items: cart.items.map(toCartLineJson), items_count: cart.itemsCount, total_price: cart.totalPrice };
-    },
+    async (request) => toCartJson(await viewCart(app.db, request.user.id)),
   );
 
   app.post(
@@ -49,7 +49,9 @@ export const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      toCartLineJson(await changeQuantity(app.db, request.user.id, request.params.id, request.body.quantity)),
+      toCartLineJson(
+        await changeQuantity(app.db, request.user.id, idParam(request.params.id, cartLineNotFound), request.body.quantity),
+      ),
   );
 
   app.delete(
@@ -64,19 +66,8 @@ export const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await removeFromCart(app.db, request.user.id, request.params.id);
+      await removeFromCart(app.db, request.user.id, idParam(request.params.id, cartLineNotFound));
       return reply.code(204).send();
     },
   );
 };
-
-function toCartLineJson(line: CartLine) {
-  return {
-    id: line.id,
-    product_id: line.productId,
-    name: line.name,
-    unit_price: line.unitPrice,
-    quantity: line.quantity,
-    line_total: line.lineTotal,
-  };
-}

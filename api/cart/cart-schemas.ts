@@ -1,8 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { MAX_LINE_QUANTITY } from '../../shared/cart/cart-rules';
 import { Money, StrictObject, Uuid } from '../http/common-schemas';
-
-/** Most units of one product a cart line may hold. */
-export const MAX_LINE_QUANTITY = 99;
 
 const Quantity = Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY });
 

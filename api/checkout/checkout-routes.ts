@@ -1,13 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { withTimeout } from '../../shared/async/with-timeout';
+import { requestCheckout } from '../../shared/checkout/checkout-service';
 import { enqueueCheckout } from '../../shared/queue/checkout-queue';
 import { BEARER, ErrorResponse } from '../http/common-schemas';
+import { POLL_AFTER_SECONDS } from '../http/polling';
 import { CheckoutAccepted, CheckoutBody, CheckoutHeaders } from './checkout-schemas';
-import { requestCheckout } from './checkout-service';
-
-/** Seconds a client should wait before its first poll. */
-export const POLL_AFTER_SECONDS = 1;
 
 /** The 202 never waits longer than this on Redis. */
 const ENQUEUE_TIMEOUT_MS = 1_000;

@@ -1,15 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Static } from '@sinclair/typebox';
-import type { Sequelize } from 'sequelize-typescript';
-import { POLL_AFTER_SECONDS } from '../checkout/checkout-routes';
+import { orderNotFound } from '../../shared/orders/order-errors';
+import { cancelOrder, getOrder, listOrderPage } from '../../shared/orders/order-service';
 import { BEARER, ErrorResponse, IdParams } from '../http/common-schemas';
-import { decodeCursor, paginate } from '../http/cursor';
-import { cancelOrder } from './cancel-order';
-import { orderNotFound } from '../../shared/orders/change-order-status';
-import { orderIdParam } from './order-id';
-import { findOrder, listOrders, type OrderListFilter, type OrderRecord } from './order-repository';
+import { idParam } from '../http/id-param';
+import { POLL_AFTER_SECONDS } from '../http/polling';
 import { OrderListQuery, OrderListResponse, OrderQuery, OrderResponse } from './order-schemas';
-
+import { toOrderJson, toOrderListJson } from './order-views';
 
 /** The caller's orders: poll one (optionally long-poll), list them, cancel one. */
 export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -28,16 +24,16 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const id = orderIdParam(request.params.id);
-      const read = () => findOrder(app.db, id, { ownerId: request.user.id });
+      const id = idParam(request.params.id, orderNotFound);
+      const read = () => getOrder(app.db, id, { ownerId: request.user.id });
       const { wait } = request.query;
-      let order: OrderRecord | null;
+      let order;
       if (wait > 0) {
         // watch before reading, so a change between the read and the wait is not missed
         const watch = app.watchOrder(id);
         try {
           order = await read();
-          if (order?.status === 'pending') {
+          if (order.status === 'pending') {
             await watch.changed(wait * 1000);
             order = await read();
           }
@@ -47,7 +43,6 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       } else {
         order = await read();
       }
-      if (!order) throw orderNotFound();
       if (order.status === 'pending') reply.header('retry-after', String(POLL_AFTER_SECONDS));
       return toOrderJson(order);
     },
@@ -64,7 +59,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: OrderListResponse, 400: ErrorResponse, 401: ErrorResponse },
       },
     },
-    async (request) => pageOfOrders(app.db, { userId: request.user.id }, request.query),
+    async (request) => toOrderListJson(await listOrderPage(app.db, { userId: request.user.id }, request.query)),
   );
 
   app.post(
@@ -79,42 +74,9 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const id = orderIdParam(request.params.id);
-      await cancelOrder(app.db, id, `${request.user.role}:${request.user.id}`, request.user.id);
-      return toOrderJson((await findOrder(app.db, id, { ownerId: request.user.id }))!);
+      const orderId = idParam(request.params.id, orderNotFound);
+      const { id: ownerId, role } = request.user;
+      return toOrderJson(await cancelOrder(app.db, { orderId, actor: `${role}:${ownerId}`, ownerId }));
     },
   );
 };
-
-/** One page of a list of orders (customer, seller or admin view) in the wire shape. */
-export async function pageOfOrders(
-  db: Sequelize,
-  filter: Pick<OrderListFilter, 'userId' | 'sellerId'>,
-  { limit, cursor, status }: Static<typeof OrderListQuery>,
-) {
-  const rows = await listOrders(db, { ...filter, status, limit: limit + 1, before: cursor ? decodeCursor(cursor) : undefined });
-  const { page, nextCursor } = paginate(rows, limit);
-  return { orders: page.map(toOrderSummaryJson), next_cursor: nextCursor };
-}
-
-/** The wire shape of one order, with its status history. */
-export function toOrderJson(order: OrderRecord) {
-  return { ...toOrderSummaryJson(order), status_history: order.history ?? [] };
-}
-
-/** The wire shape of an order in a list (no history). */
-export function toOrderSummaryJson(order: OrderRecord) {
-  return {
-    order_id: order.id,
-    status: order.status,
-    failure_reason: order.failureReason,
-    failure_details: (order.failureDetails as Record<string, unknown> | null) ?? null,
-    contact: order.contact,
-    address: order.address,
-    total_price: order.totalPrice,
-    items_count: order.itemsCount,
-    items: order.items,
-    created_at: order.createdAt.toISOString(),
-    updated_at: order.updatedAt.toISOString(),
-  };
-}

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { ORDER_STATUSES } from '../../shared/domain/order-status';
+import { FAILURE_REASONS, ORDER_STATUSES } from '../../shared/domain/order-status';
 import { StringEnum } from '../../shared/schemas/string-enum';
 import { Money, NextCursor, PageQuery, Timestamp } from '../http/common-schemas';
 
@@ -16,9 +16,7 @@ const OrderItem = Type.Object({
 const orderFields = {
   order_id: Type.String({ format: 'uuid' }),
   status: OrderStatusSchema,
-  failure_reason: Type.Union([Type.String(), Type.Null()], {
-    description: 'OUT_OF_STOCK, PRODUCT_UNAVAILABLE, CART_EMPTY or PROCESSING_ERROR when failed',
-  }),
+  failure_reason: Type.Union([StringEnum(FAILURE_REASONS), Type.Null()], { description: 'Why the order failed; null otherwise' }),
   failure_details: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], {
     description: 'e.g. {"products": [{"product_id", "requested", "available"}]}',
   }),

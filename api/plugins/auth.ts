@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+import { bearerToken } from '../../shared/auth/authorization-header';
 import type { Config } from '../../shared/config/config-schema';
 import { createTokenVerifier, InvalidTokenError } from '../../shared/auth/token-verifier';
 import type { AuthUser, Role } from '../../shared/auth/roles';
@@ -18,8 +19,6 @@ declare module 'fastify' {
   }
 }
 
-const BEARER = /^Bearer +([A-Za-z0-9_.~+/=-]+) *$/i;
-
 /** App tier: JWT bearer authentication and role checks. */
 export const authPlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
@@ -32,10 +31,10 @@ export const authPlugin = fp(
     app.decorateRequest('user', null as unknown as AuthUser);
 
     app.decorate('authenticate', async (request: FastifyRequest, reply: FastifyReply) => {
-      const match = BEARER.exec(request.headers.authorization ?? '');
-      if (!match?.[1]) return unauthorized(reply, 'Missing or malformed bearer token');
+      const token = bearerToken(request.headers.authorization);
+      if (!token) return unauthorized(reply, 'Missing or malformed bearer token');
       try {
-        request.user = verify(match[1]);
+        request.user = verify(token);
       } catch (error) {
         if (!(error instanceof InvalidTokenError)) throw error;
         request.log.info({ reason: error.message }, 'token rejected');

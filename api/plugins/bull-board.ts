@@ -4,6 +4,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { timingSafeEqual } from 'node:crypto';
+import { parseAuthorization } from '../../shared/auth/authorization-header';
 import type { Config } from '../../shared/config/config-schema';
 import { createTokenVerifier } from '../../shared/auth/token-verifier';
 import { sendError } from './error-handler';
@@ -29,15 +30,15 @@ export const bullBoardPlugin = fp(
     if (!basicEnabled) app.log.info('Bull Board: admin JWT only (set BULL_BOARD_USER and BULL_BOARD_PASSWORD for HTTP Basic)');
     const verify = createTokenVerifier({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
     const allowed = (request: FastifyRequest): boolean => {
-      const [scheme, value = ''] = (request.headers.authorization ?? '').split(' ', 2);
-      if (scheme?.toLowerCase() === 'basic' && basicEnabled) {
-        const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const { scheme, credentials } = parseAuthorization(request.headers.authorization) ?? {};
+      if (scheme === 'basic' && basicEnabled) {
+        const decoded = Buffer.from(credentials!, 'base64').toString('utf8');
         const colon = decoded.indexOf(':');
         return colon > 0 && sameSecret(decoded.slice(0, colon), user!) && sameSecret(decoded.slice(colon + 1), password!);
       }
-      if (scheme?.toLowerCase() === 'bearer') {
+      if (scheme === 'bearer') {
         try {
-          return verify(value).role === 'admin';
+          return verify(credentials!).role === 'admin';
         } catch {
           return false;
         }

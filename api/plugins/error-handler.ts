@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
+import { isTransientDatabaseError } from '../../shared/db/sql-errors';
 import { AppError, type ErrorCode } from '../../shared/errors/error-codes';
 
 /** Fastify's own 4xx errors (bad JSON, body too large, …) mapped onto the catalogue. */
@@ -14,22 +15,6 @@ const FRAMEWORK_CODES: Record<number, ErrorCode> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'TOO_MANY_REQUESTS',
 };
-
-const TRANSIENT_ERROR_NAMES = new Set([
-  'SequelizeConnectionError',
-  'SequelizeConnectionRefusedError',
-  'SequelizeConnectionAcquireTimeoutError',
-  'SequelizeConnectionTimedOutError',
-  'SequelizeHostNotReachableError',
-]);
-// 57014 statement timeout, 57P01 terminated by admin, 40001/40P01 serialization failure/deadlock
-const TRANSIENT_SQLSTATES = new Set(['57014', '57P01', '40001', '40P01']);
-
-/** The database is overloaded or briefly unreachable: the client should retry, it is no bug. */
-function isTransientDatabaseError(error: unknown): boolean {
-  const { name, original } = error as { name?: string; original?: { code?: string } };
-  return TRANSIENT_ERROR_NAMES.has(name ?? '') || TRANSIENT_SQLSTATES.has(original?.code ?? '');
-}
 
 /** Sends the contract's error shape: `{statusCode, error, code, message, ...details}`. */
 export function sendError(

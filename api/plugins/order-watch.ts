@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { Client } from 'pg';
 import type { Config } from '../../shared/config/config-schema';
+import { createSession, type Session } from '../../shared/db/session';
 
 /** A registration for one order's next status change. */
 export interface OrderWatch {
@@ -28,11 +28,11 @@ const RECONNECT_MS = 1_000;
 export const orderWatchPlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
     const waiters = new Map<string, Set<() => void>>();
-    let client: Client | undefined;
+    let client: Session | undefined;
     let closed = false;
 
     const connect = async (): Promise<void> => {
-      const next = new Client({ connectionString: config.DATABASE_URL, application_name: 'checkout-api-listen' });
+      const next = createSession(config.DATABASE_URL, 'checkout-api-listen');
       next.on('notification', ({ payload }) => {
         for (const wake of waiters.get(payload ?? '') ?? []) wake();
       });

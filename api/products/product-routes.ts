@@ -1,23 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { isUuid } from '../../shared/domain/ids';
-import { normalizeMoney } from '../../shared/domain/money';
-import { AppError } from '../../shared/errors/error-codes';
+import type { ProductChanges } from '../../shared/products/product-repository';
+import {
+  changeProduct,
+  createProduct,
+  getActiveProduct,
+  listProducts,
+  productNotFound,
+} from '../../shared/products/product-service';
 import { BEARER, ErrorResponse, IdParams, PageQuery } from '../http/common-schemas';
-import { decodeCursor, paginate } from '../http/cursor';
-import {
-  findProduct,
-  insertProduct,
-  listActiveProducts,
-  updateProduct,
-  type ProductChanges,
-  type ProductRecord,
-} from './product-repository';
-import {
-  CreateProductBody,
-  ProductListResponse,
-  ProductResponse,
-  UpdateProductBody,
-} from './product-schemas';
+import { idParam } from '../http/id-param';
+import { CreateProductBody, ProductListResponse, ProductResponse, UpdateProductBody } from './product-schemas';
+import { toProductJson } from './product-views';
 
 /** Public catalogue: `GET /api/products`, `GET /api/products/:id`. */
 export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -32,9 +25,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { limit, cursor } = request.query;
-      const rows = await listActiveProducts(app.db, limit + 1, cursor ? decodeCursor(cursor) : undefined);
-      const { page, nextCursor } = paginate(rows, limit);
+      const { page, nextCursor } = await listProducts(app.db, request.query);
       return { products: page.map(toProductJson), next_cursor: nextCursor };
     },
   );
@@ -49,11 +40,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ProductResponse, 404: ErrorResponse },
       },
     },
-    async (request) => {
-      const product = await findProductOrFail(request.params.id);
-      if (!product.active) throw productNotFound();
-      return toProductJson(product);
-    },
+    async (request) => toProductJson(await getActiveProduct(app.db, idParam(request.params.id, productNotFound))),
   );
 };
 
@@ -75,8 +62,7 @@ export const adminProductRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { name, price, stock, seller_id: sellerId = null } = request.body;
-      const product = await insertProduct({ name, price: normalizeMoney(price), stock, sellerId });
-      return reply.code(201).send(toProductJson(product));
+      return reply.code(201).send(toProductJson(await createProduct(app.db, { name, price, stock, sellerId })));
     },
   );
 
@@ -96,46 +82,13 @@ export const adminProductRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { name, price, stock, stock_delta: stockDelta, active, seller_id: sellerId } = request.body;
       const changes: ProductChanges = {
         ...(name !== undefined && { name }),
-        ...(price !== undefined && { price: normalizeMoney(price) }),
+        ...(price !== undefined && { price }),
         ...(stock !== undefined && { stock }),
         ...(stockDelta !== undefined && { stockDelta }),
         ...(active !== undefined && { active }),
         ...(sellerId !== undefined && { sellerId }),
       };
-      if (!isUuid(request.params.id)) throw productNotFound();
-      const product = await updateProduct(request.params.id, changes).catch((error: { original?: { code?: string } }) => {
-        // 23514: CHECK (stock >= 0); 22003: beyond an integer
-        if (error.original?.code === '23514' || error.original?.code === '22003') {
-          throw new AppError('OUT_OF_STOCK', 'stock_delta would take the stock below zero or beyond its range');
-        }
-        throw error;
-      });
-      if (!product) throw productNotFound();
-      return toProductJson(product);
+      return toProductJson(await changeProduct(app.db, idParam(request.params.id, productNotFound), changes));
     },
   );
 };
-
-async function findProductOrFail(id: string): Promise<ProductRecord> {
-  const product = isUuid(id) ? await findProduct(id) : null;
-  if (!product) throw productNotFound();
-  return product;
-}
-
-function productNotFound(): AppError {
-  return new AppError('PRODUCT_NOT_FOUND', 'Product not found');
-}
-
-/** The wire shape of a product. */
-export function toProductJson(product: ProductRecord) {
-  return {
-    id: product.id,
-    name: product.name,
-    price: product.price,
-    stock: product.stock,
-    seller_id: product.sellerId,
-    active: product.active,
-    created_at: product.createdAt.toISOString(),
-    updated_at: product.updatedAt.toISOString(),
-  };
-}

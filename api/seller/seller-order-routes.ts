@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { changeOrderStatus } from '../../shared/orders/change-order-status';
+import { orderNotFound } from '../../shared/orders/order-errors';
+import { listOrderPage, moveOrderAsSeller } from '../../shared/orders/order-service';
 import { BEARER, ErrorResponse, IdParams } from '../http/common-schemas';
-import { orderIdParam } from '../orders/order-id';
-import { findOrder } from '../orders/order-repository';
-import { pageOfOrders, toOrderJson } from '../orders/order-routes';
+import { idParam } from '../http/id-param';
 import { OrderListQuery, OrderListResponse, OrderResponse } from '../orders/order-schemas';
+import { toOrderJson, toOrderListJson } from '../orders/order-views';
 
 const errors = { 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
@@ -28,7 +28,7 @@ export const sellerOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: OrderListResponse, 400: ErrorResponse, ...errors },
       },
     },
-    async (request) => pageOfOrders(app.db, { sellerId: request.user.id }, request.query),
+    async (request) => toOrderListJson(await listOrderPage(app.db, { sellerId: request.user.id }, request.query)),
   );
 
   for (const [action, to] of [
@@ -47,10 +47,8 @@ export const sellerOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
       async (request) => {
-        const id = orderIdParam(request.params.id);
-        const sellerId = request.user.id;
-        await changeOrderStatus(app.db, { orderId: id, to, actor: `seller:${sellerId}`, sellerId });
-        return toOrderJson((await findOrder(app.db, id, { sellerId }))!);
+        const orderId = idParam(request.params.id, orderNotFound);
+        return toOrderJson(await moveOrderAsSeller(app.db, { orderId, to, sellerId: request.user.id }));
       },
     );
   }

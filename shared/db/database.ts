@@ -1,11 +1,19 @@
 import 'reflect-metadata';
-import pg, { Client } from 'pg';
+import pg from 'pg';
 import { Sequelize } from 'sequelize-typescript';
-import { CartItem } from './models/cart-item';
 import { Product } from './models/product';
+import { createSession } from './session';
+import { isDuplicateDatabase } from './sql-errors';
 
-/** Every model of the service, registered on each Sequelize instance. */
-export const MODELS = [Product, CartItem];
+/**
+ * The process's database: a Sequelize instance, i.e. one connection pool,
+ * managed transactions and the models bound to it. Code above the
+ * repositories names it by this type and never touches Sequelize itself.
+ */
+export type Database = Sequelize;
+
+/** Every model of the service, registered on each instance (repository mode: no model is bound to a global one). */
+const MODELS = [Product];
 
 export interface DatabaseOptions {
   url: string;
@@ -28,11 +36,12 @@ class ListenedClient extends pg.Client {
 }
 const pgWithListenedClients = { ...pg, Client: ListenedClient };
 
-/** One Sequelize instance (and pool) per process. */
-export function createSequelize({ url, poolMax, applicationName = 'checkout' }: DatabaseOptions): Sequelize {
+/** One Database (and pool) per process. */
+export function createDatabase({ url, poolMax, applicationName = 'checkout' }: DatabaseOptions): Database {
   return new Sequelize(url, {
     dialect: 'postgres',
     dialectModule: pgWithListenedClients,
+    repositoryMode: true,
     models: MODELS,
     logging: false,
     benchmark: false,
@@ -49,14 +58,14 @@ export async function ensureDatabase(url: string): Promise<void> {
   if (!name) throw new Error('DATABASE_URL names no database');
   const admin = new URL(url);
   admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
+  const client = createSession(admin.toString(), 'checkout-migrate');
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (found.rowCount) return;
-    await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`).catch((error: { code?: string }) => {
-      // 42P04 duplicate_database, 23505 unique_violation: another process created it first.
-      if (error.code !== '42P04' && error.code !== '23505') throw error;
+    await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`).catch((error: unknown) => {
+      // another process created it first
+      if (!isDuplicateDatabase(error)) throw error;
     });
   } finally {
     await client.end();

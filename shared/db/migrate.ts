@@ -1,7 +1,6 @@
-import { Client } from 'pg';
-import { createSequelize, ensureDatabase } from './database';
-import type { Sequelize } from 'sequelize-typescript';
 import { QueryTypes } from 'sequelize';
+import { createDatabase, ensureDatabase, type Database } from './database';
+import { createSession } from './session';
 import { Umzug, type UmzugStorage } from 'umzug';
 import type { MigrationFn } from './migration';
 import * as m0001 from './migrations/0001-products';
@@ -25,8 +24,8 @@ const MIGRATION_LOCK_KEY = 7_201_001;
  * its row in `schema_migrations`, so a crash never leaves one half-recorded;
  * an advisory lock makes processes that start together wait for each other.
  */
-export async function migrate(sequelize: Sequelize, databaseUrl: string): Promise<string[]> {
-  const lock = new Client({ connectionString: databaseUrl, application_name: 'checkout-migrate' });
+export async function migrate(sequelize: Database, databaseUrl: string): Promise<string[]> {
+  const lock = createSession(databaseUrl, 'checkout-migrate');
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -38,7 +37,7 @@ export async function migrate(sequelize: Sequelize, databaseUrl: string): Promis
   }
 }
 
-function createUmzug(sequelize: Sequelize): Umzug<Record<string, never>> {
+function createUmzug(sequelize: Database): Umzug<Record<string, never>> {
   const inTransaction =
     (name: string, step: MigrationFn, record: string) =>
     () =>
@@ -61,7 +60,7 @@ function createUmzug(sequelize: Sequelize): Umzug<Record<string, never>> {
 
 /** Migrations record themselves inside their own transaction; this storage only reads. */
 class TransactionalStorage implements UmzugStorage {
-  constructor(private readonly sequelize: Sequelize) {}
+  constructor(private readonly sequelize: Database) {}
 
   async executed(): Promise<string[]> {
     await this.sequelize.query(
@@ -81,7 +80,7 @@ class TransactionalStorage implements UmzugStorage {
 /** Creates the database if needed and applies pending migrations, on a connection of its own. */
 export async function prepareDatabase(databaseUrl: string): Promise<string[]> {
   await ensureDatabase(databaseUrl);
-  const sequelize = createSequelize({ url: databaseUrl, poolMax: 1, applicationName: 'checkout-migrate' });
+  const sequelize = createDatabase({ url: databaseUrl, poolMax: 1, applicationName: 'checkout-migrate' });
   try {
     return await migrate(sequelize, databaseUrl);
   } finally {

@@ -1,12 +1,16 @@
-import { QueryTypes, type Transaction } from 'sequelize';
-import type { Sequelize } from 'sequelize-typescript';
+import type { Database } from '../db/database';
+import { inTransaction, type Tx } from '../db/transaction';
 import { canTransition, type OrderStatus } from '../domain/order-status';
 import { AppError } from '../errors/error-codes';
-import { transitionOrder } from './transition-order';
+import { restockOrder } from '../products/product-repository';
+import { invalidTransition, orderNotFound } from './order-errors';
+import { countSellerLines } from './order-item-repository';
+import { lockOrder } from './order-repository';
+import { transitionOrder } from './order-status-repository';
 
 export interface StatusChange {
   orderId: string;
-  /** Any status but `placed`: placing is the worker's transaction (`placeOrder`). */
+  /** Any status but `placed`: placing is the placement's transaction (`placeOrder`). */
   to: Exclude<OrderStatus, 'placed'>;
   /** For the history: `customer:<id>`, `seller:<id>`, `admin:<id>`. */
   actor: string;
@@ -18,22 +22,19 @@ export interface StatusChange {
 
 /**
  * A status change by a person (customer, seller, admin), in one transaction:
- * lock the order (as the worker's placement does, so the two serialise), check
- * who may touch it and that the state machine allows the move (409
+ * lock the order (as the placement does, so the two serialise), check who
+ * may touch it and that the state machine allows the move (409
  * INVALID_TRANSITION), give the stock back when a placed order is cancelled,
  * then move it with its history row and event.
  */
-export async function changeOrderStatus(db: Sequelize, change: StatusChange): Promise<void> {
-  await db.transaction(async (transaction) => {
-    const [order] = await db.query<{ status: OrderStatus }>(
-      `SELECT status FROM orders WHERE id = $1 AND ($2::text IS NULL OR user_id = $2) FOR UPDATE`,
-      { type: QueryTypes.SELECT, bind: [change.orderId, change.ownerId ?? null], transaction },
-    );
+export async function changeOrderStatus(db: Database, change: StatusChange): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    const order = await lockOrder(tx, change.orderId, change.ownerId);
     if (!order) throw orderNotFound();
-    if (change.sellerId !== undefined) await assertSellerOwnsEveryLine(db, transaction, change.orderId, change.sellerId);
+    if (change.sellerId !== undefined) await assertSellerOwnsEveryLine(tx, change.orderId, change.sellerId);
     if (!canTransition(order.status, change.to)) throw invalidTransition(order.status, change.to);
-    if (order.status === 'placed' && change.to === 'cancelled') await restock(db, transaction, change.orderId);
-    await transitionOrder(db, transaction, {
+    if (order.status === 'placed' && change.to === 'cancelled') await restockOrder(tx, change.orderId);
+    await transitionOrder(tx, {
       orderId: change.orderId,
       to: change.to,
       actor: change.actor,
@@ -42,35 +43,10 @@ export async function changeOrderStatus(db: Sequelize, change: StatusChange): Pr
   });
 }
 
-export function invalidTransition(from: OrderStatus, to: OrderStatus): AppError {
-  return new AppError('INVALID_TRANSITION', `An order that is ${from} cannot become ${to}`, { current_status: from });
-}
-
-export function orderNotFound(): AppError {
-  return new AppError('ORDER_NOT_FOUND', 'Order not found');
-}
-
-async function assertSellerOwnsEveryLine(db: Sequelize, transaction: Transaction, orderId: string, sellerId: string) {
-  const [lines] = await db.query<{ mine: number; total: number }>(
-    `SELECT count(*) FILTER (WHERE seller_id = $2)::int AS mine, count(*)::int AS total FROM order_items WHERE order_id = $1`,
-    { type: QueryTypes.SELECT, bind: [orderId, sellerId], transaction },
-  );
-  if (!lines || lines.mine === 0) throw orderNotFound();
+async function assertSellerOwnsEveryLine(tx: Tx, orderId: string, sellerId: string): Promise<void> {
+  const lines = await countSellerLines(tx, orderId, sellerId);
+  if (lines.mine === 0) throw orderNotFound();
   if (lines.mine < lines.total) {
     throw new AppError('FORBIDDEN', 'This order has lines of other sellers; an admin must move it');
   }
-}
-
-/** Gives the order's quantities back, locking products in id order like the placement does. */
-async function restock(db: Sequelize, transaction: Transaction, orderId: string): Promise<void> {
-  await db.query(
-    `SELECT p.id FROM products p JOIN order_items i ON i.product_id = p.id
-      WHERE i.order_id = $1 ORDER BY p.id FOR NO KEY UPDATE OF p`,
-    { bind: [orderId], transaction },
-  );
-  await db.query(
-    `UPDATE products p SET stock = p.stock + i.quantity, updated_at = now()
-       FROM order_items i WHERE i.order_id = $1 AND p.id = i.product_id`,
-    { bind: [orderId], transaction },
-  );
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { QueryTypes } from 'sequelize';
 import type { OrderStatus } from '../../shared/domain/order-status';
-import { transitionOrder, type Transition } from '../../shared/orders/transition-order';
+import { transitionOrder, type Transition } from '../../shared/orders/order-status-repository';
 import { createProductViaApi, startTestApp, type TestApp, type ProductJson } from '../support/test-app';
 import { bearer, tokenFor } from '../support/tokens';
 
@@ -137,7 +137,7 @@ describe('checkout and orders', () => {
   /** Moves an order through `transitionOrder` in its own transaction, as the worker or an admin would. */
   async function moveOrder(orderId: string, to: OrderStatus, extra: Partial<Transition> = {}): Promise<void> {
     const moved = await t.app.db.transaction((transaction) =>
-      transitionOrder(t.app.db, transaction, { orderId, to, actor: 'test', ...extra }),
+      transitionOrder({ db: t.app.db, transaction }, { orderId, to, actor: 'test', ...extra }),
     );
     expect(moved).toBe(true);
   }
@@ -161,7 +161,7 @@ describe('checkout and orders', () => {
         'SELECT sum(line_total)::text AS total, sum(quantity)::int AS count FROM order_items WHERE order_id = $1',
         { type: QueryTypes.SELECT, bind: [orderId], transaction },
       );
-      const moved = await transitionOrder(db, transaction, {
+      const moved = await transitionOrder({ db: db, transaction }, {
         orderId,
         to: 'placed',
         actor: 'worker',

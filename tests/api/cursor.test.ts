@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { decodeCursor, encodeCursor, paginate, type Cursor } from '../../api/http/cursor';
+import { decodeCursor, encodeCursor, paginate, type Cursor } from '../../shared/pagination/cursor';
 import { AppError } from '../../shared/errors/error-codes';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');

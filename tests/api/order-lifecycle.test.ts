@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { ORDER_STATUSES, canTransition, type OrderStatus } from '../../shared/domain/order-status';
-import { placeOrder } from '../../worker/checkout/place-order';
+import { placeOrder } from '../../shared/placement/place-order';
 import { createProductViaApi, startTestApp, type TestApp, type ProductJson } from '../support/test-app';
 import { bearer, tokenFor } from '../support/tokens';
 

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { expectInvariants } from '../support/invariants';
-import { deleteQueueKeys } from '../support/data-waits';
+import { deleteQueueKeys } from '../../shared/queue/queue-keys';
 import { checkoutOne, startStack, type Stack } from '../support/stack';
 
 jest.setTimeout(90_000);

@@ -1,5 +1,5 @@
 import { EVENT_TYPES } from '../../shared/events/event-catalogue';
-import { spawnService } from '../support/processes';
+import { spawnService } from '../../shared/process/service-process';
 import { checkoutOne, startStack, type Stack } from '../support/stack';
 import { tokenFor } from '../support/tokens';
 

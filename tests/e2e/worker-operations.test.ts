@@ -1,5 +1,5 @@
 import { expectInvariants } from '../support/invariants';
-import type { ServiceProcess } from '../support/processes';
+import type { ServiceProcess } from '../../shared/process/service-process';
 import { startStack, type Stack } from '../support/stack';
 import { tokenFor } from '../support/tokens';
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { cancelOrder } from '../../api/orders/cancel-order';
+import { cancelOrder } from '../../shared/orders/order-service';
 import type { OrderStatus } from '../../shared/domain/order-status';
 import { EVENT_TYPES, type MlEvent } from '../../shared/events/event-catalogue';
-import { transitionOrder } from '../../shared/orders/transition-order';
-import { placeOrder } from '../../worker/checkout/place-order';
-import { expirePendingOrders } from '../../worker/reconciler/expire-pending-orders';
+import { transitionOrder } from '../../shared/orders/order-status-repository';
+import { placeOrder } from '../../shared/placement/place-order';
+import { expirePendingOrders } from '../../shared/orders/expire-pending-orders';
 import { OutboxRelay } from '../../worker/relay/outbox-relay';
 import { createProductViaApi, startTestApp, type TestApp } from '../support/test-app';
 import { bearer, tokenFor } from '../support/tokens';
@@ -79,7 +79,7 @@ describe('ML events: every action emits its event, in the outbox and then in the
   }
 
   async function moveOrder(orderId: string, to: OrderStatus): Promise<void> {
-    const moved = await t.app.db.transaction((transaction) => transitionOrder(t.app.db, transaction, { orderId, to, actor: 'admin:test' }));
+    const moved = await t.app.db.transaction((transaction) => transitionOrder({ db: t.app.db, transaction }, { orderId, to, actor: 'admin:test' }));
     expect(moved).toBe(true);
   }
 
@@ -273,7 +273,7 @@ describe('ML events: every action emits its event, in the outbox and then in the
       await addLine(user, product, 1);
       const orderId = await checkoutOk(user);
 
-      await cancelOrder(t.app.db, orderId, `customer:${user.id}`, user.id);
+      await cancelOrder(t.app.db, { orderId, actor: `customer:${user.id}`, ownerId: user.id });
 
       const events = await publishedFor(user.id);
       const cancelled = events.filter((event) => event.type === 'order.cancelled');
@@ -289,7 +289,7 @@ describe('ML events: every action emits its event, in the outbox and then in the
       const orderId = await checkoutOk(user);
       expect((await placeOrder(t.app.db, orderId)).status).toBe('placed');
 
-      await cancelOrder(t.app.db, orderId, `customer:${user.id}`, user.id);
+      await cancelOrder(t.app.db, { orderId, actor: `customer:${user.id}`, ownerId: user.id });
 
       const events = await publishedFor(user.id);
       expect(events.map((event) => event.type)).toEqual(['cart.item_added', 'checkout.requested', 'order.placed', 'order.cancelled']);
@@ -355,7 +355,7 @@ describe('ML events: every action emits its event, in the outbox and then in the
       const before = await outboxOf(user.id);
 
       const moved = await t.app.db.transaction((transaction) =>
-        transitionOrder(t.app.db, transaction, { orderId, to: 'delivered', actor: 'admin:test' }),
+        transitionOrder({ db: t.app.db, transaction }, { orderId, to: 'delivered', actor: 'admin:test' }),
       );
 
       expect(moved).toBe(false);
@@ -446,7 +446,7 @@ describe('ML events: every action emits its event, in the outbox and then in the
 
       let movedInside: boolean | undefined;
       const attempt = t.app.db.transaction(async (transaction) => {
-        movedInside = await transitionOrder(t.app.db, transaction, { orderId, to: 'shipped', actor: 'admin:test' });
+        movedInside = await transitionOrder({ db: t.app.db, transaction }, { orderId, to: 'shipped', actor: 'admin:test' });
         throw new Error('carrier API failed after the status change');
       });
 
@@ -487,7 +487,7 @@ describe('ML events: every action emits its event, in the outbox and then in the
     await moveOrder(delivered, 'delivered');
     await addLine(shopper, product, 1);
     const cancelled = await checkoutOk(shopper);
-    await cancelOrder(t.app.db, cancelled, `customer:${shopper.id}`, shopper.id);
+    await cancelOrder(t.app.db, { orderId: cancelled, actor: `customer:${shopper.id}`, ownerId: shopper.id });
     await addLine(shopper, scarce, 2);
     const failed = await checkoutOk(shopper);
     await t.sql('UPDATE products SET stock = 0 WHERE id = $1', [scarce]);

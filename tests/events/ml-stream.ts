@@ -67,14 +67,3 @@ export function expectValidEntry(entry: StreamEntry): void {
 export function eventsOfType<T extends EventType>(entries: StreamEntry[], type: T): Array<Extract<MlEvent, { type: T }>> {
   return entries.filter((entry) => entry.type === type).map((entry) => entry.event as Extract<MlEvent, { type: T }>);
 }
-
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, intervalMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result) return result;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}

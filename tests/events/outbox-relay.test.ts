@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { cancelOrder } from '../../api/orders/cancel-order';
-import { recordEvent } from '../../shared/events/record-event';
-import { placeOrder } from '../../worker/checkout/place-order';
+import { cancelOrder } from '../../shared/orders/order-service';
+import { recordEvent } from '../../shared/events/outbox-repository';
+import { placeOrder } from '../../shared/placement/place-order';
 import { OutboxRelay, type RelaySettings } from '../../worker/relay/outbox-relay';
-import { purgePublished, readUnpublished } from '../../worker/relay/outbox-store';
-import { appendToStream } from '../../worker/relay/stream-publisher';
+import { purgePublished, readUnpublished } from '../../shared/events/outbox-repository';
+import { appendToStream } from '../../shared/events/stream-publisher';
 import { createProductViaApi, startTestApp, type TestApp } from '../support/test-app';
 import { bearer, tokenFor } from '../support/tokens';
-import { expectValidEntry, readStream, relaySettings, silentLog, waitFor, type StreamEntry } from './ml-stream';
+import { waitFor } from '../../shared/async/wait-for';
+import { expectValidEntry, readStream, relaySettings, silentLog, type StreamEntry } from './ml-stream';
 
 /** The relay's advisory lock key (worker/relay/outbox-relay.ts), as pg_locks shows a one-bigint key: objid, objsubid 1. */
 const RELAY_LOCK_OBJID = 7_201_003;
@@ -62,7 +63,7 @@ describe('outbox relay: at least once, in order per order, one leader', () => {
   async function commitCartEvents(userId: string, count: number): Promise<string[]> {
     for (let i = 0; i < count; i++) {
       await t.app.db.transaction((transaction) =>
-        recordEvent(t.app.db, transaction, {
+        recordEvent({ db: t.app.db, transaction }, {
           type: 'cart.item_added',
           userId,
           aggregateId: userId,
@@ -84,7 +85,7 @@ describe('outbox relay: at least once, in order per order, one leader', () => {
   }
 
   const untilAllPublished = (timeoutMs = 15_000) =>
-    waitFor('every outbox row to be marked published', async () => (await unpublishedCount()) === 0, timeoutMs);
+    waitFor('every outbox row to be marked published', async () => (await unpublishedCount()) === 0, { timeoutMs });
 
   const createProduct = async (price: string, stock: number) => (await createProductViaApi(t.app, { price, stock })).id;
 
@@ -156,7 +157,7 @@ describe('outbox relay: at least once, in order per order, one leader', () => {
         await addToCart(userId, product, 2);
         const orderId = await checkout(userId);
         expect((await placeOrder(t.app.db, orderId)).status).toBe('placed');
-        await cancelOrder(t.app.db, orderId, `customer:${userId}`, userId);
+        await cancelOrder(t.app.db, { orderId, actor: `customer:${userId}`, ownerId: userId });
         return orderId;
       }),
     );
@@ -363,7 +364,7 @@ describe('outbox relay: at least once, in order per order, one leader', () => {
       await waitFor('the relay to be asleep', asleep);
       const started = Date.now();
       const latest = (await commitCartEvents(userId, 1)).at(-1)!;
-      await waitFor(`event ${latest} in the stream within 1 s`, () => inStream(latest), 1_000, 10);
+      await waitFor(`event ${latest} in the stream within 1 s`, () => inStream(latest), { timeoutMs: 1_000, intervalMs: 10 });
       expect(Date.now() - started).toBeLessThan(1_000);
     }
 

@@ -56,7 +56,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('migrates once before the API starts, and the API waits for it', () => {
-    expect(services.migrate?.command?.join(' ')).toContain('migrate-cli');
+    expect(services.migrate?.command?.join(' ')).toContain('dist/scripts/db-migrate.js');
     expect(services.api?.depends_on?.migrate?.condition).toBe('service_completed_successfully');
     expect(services.api?.environment?.MIGRATE_ON_START).toBe('false');
   });

@@ -1,7 +1,8 @@
 import { Pool } from 'pg';
 import { Redis } from 'ioredis';
-import { deleteQueueKeys, untilNoPendingOrders } from './data-waits';
-import { startApiProcess, startWorkerProcess, type ServiceProcess } from './processes';
+import { deleteQueueKeys } from '../../shared/queue/queue-keys';
+import { untilNoPendingOrders } from './data-waits';
+import { startApiProcess, startWorkerProcess, type ServiceProcess } from '../../shared/process/service-process';
 import { createTestDatabase } from './test-database';
 import { testEnv } from './test-app';
 import { tokenFor } from './tokens';

@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { requestCheckout } from '../../api/checkout/checkout-service';
+import { requestCheckout } from '../../shared/checkout/checkout-service';
 import {
   CHECKOUT_QUEUE,
   createCheckoutQueue,
@@ -9,7 +9,7 @@ import {
   type CheckoutJobData,
   type CheckoutJobResult,
 } from '../../shared/queue/checkout-queue';
-import { expirePendingOrders } from '../../worker/reconciler/expire-pending-orders';
+import { expirePendingOrders } from '../../shared/orders/expire-pending-orders';
 import { reconcileOnce, type ReconcilerSettings } from '../../worker/reconciler/reconciler';
 import { startTestApp, type TestApp } from '../support/test-app';
 

@@ -1,16 +1,16 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Sequelize } from 'sequelize-typescript';
+import type { Database } from '../../shared/db/database';
+import { placeOrder } from '../../shared/placement/place-order';
 import type { CheckoutJobData, CheckoutJobResult } from '../../shared/queue/checkout-queue';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
-import { placeOrder } from './place-order';
 
 /**
  * The checkout job: place the order. Business outcomes end the job for good
  * (failed orders as UnrecoverableError, so they show as failed in Bull Board);
  * anything thrown otherwise is transient and retried with backoff.
  */
-export function createCheckoutProcessor(db: Sequelize, log: Logger, metrics: Pick<WorkerMetrics, 'jobs' | 'placementDuration'>) {
+export function createCheckoutProcessor(db: Database, log: Logger, metrics: Pick<WorkerMetrics, 'jobs' | 'placementDuration'>) {
   return async (job: Job<CheckoutJobData, CheckoutJobResult>): Promise<CheckoutJobResult> => {
     const jobLog = log.child({ order_id: job.data.orderId, request_id: job.data.requestId, job_id: job.id });
     const started = performance.now();

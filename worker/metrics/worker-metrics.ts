@@ -1,9 +1,9 @@
 import type { Queue } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Sequelize } from 'sequelize-typescript';
 import type { CheckoutJobData, CheckoutJobResult } from '../../shared/queue/checkout-queue';
 import { withTimeout } from '../../shared/async/with-timeout';
-import { outboxLag } from '../relay/outbox-store';
+import type { Database } from '../../shared/db/database';
+import { outboxLag } from '../../shared/events/outbox-repository';
 
 /** A scrape fails fast when Redis or PostgreSQL does not answer (the scraper then reports the target down). */
 const SCRAPE_TIMEOUT_MS = 2_000;
@@ -11,7 +11,7 @@ const SCRAPE_TIMEOUT_MS = 2_000;
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
 
 /** The worker's metrics: counted by the code that does the work, or read from Redis/PostgreSQL at scrape time. */
-export function createWorkerMetrics(db: Sequelize, queue: Queue<CheckoutJobData, CheckoutJobResult>) {
+export function createWorkerMetrics(db: Database, queue: Queue<CheckoutJobData, CheckoutJobResult>) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];

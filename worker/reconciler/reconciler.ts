@@ -1,10 +1,12 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Sequelize } from 'sequelize-typescript';
 import { withTimeout } from '../../shared/async/with-timeout';
+import { purgeExpiredIdempotencyKeys } from '../../shared/checkout/checkout-repository';
+import type { Database } from '../../shared/db/database';
+import { inTransaction } from '../../shared/db/transaction';
+import { expirePendingOrders } from '../../shared/orders/expire-pending-orders';
+import { lockStalePendingOrders, type StaleOrder } from '../../shared/orders/order-repository';
 import { enqueueCheckout, type CheckoutJobData, type CheckoutJobResult } from '../../shared/queue/checkout-queue';
-import { expirePendingOrders } from './expire-pending-orders';
-import { lockStalePendingOrders, type StaleOrder } from './find-stale-orders';
 
 export interface ReconcilerSettings {
   intervalMs: number;
@@ -29,7 +31,7 @@ const REDIS_TIMEOUT_MS = 2_000;
  * are checked, job ids are order ids, and transitions are guarded.
  */
 export async function reconcileOnce(
-  db: Sequelize,
+  db: Database,
   queue: Queue<CheckoutJobData, CheckoutJobResult>,
   settings: ReconcilerSettings,
 ): Promise<ReconcileResult> {
@@ -37,22 +39,14 @@ export async function reconcileOnce(
   const expired = await expirePendingOrders(db, settings.pendingTimeoutMs);
   await purgeExpiredIdempotencyKeys(db);
   const result: ReconcileResult = { expired: expired.length, requeued: 0, retried: 0 };
-  await db.transaction(async (transaction) => {
-    for (const order of await lockStalePendingOrders(db, transaction, settings.reconcileAfterMs, BATCH)) {
+  await inTransaction(db, async (tx) => {
+    for (const order of await lockStalePendingOrders(tx, settings.reconcileAfterMs, BATCH)) {
       const action = await withTimeout(REDIS_TIMEOUT_MS, ensureLiveJob(queue, order));
       if (action === 'requeued') result.requeued += 1;
       if (action === 'retried') result.retried += 1;
     }
   });
   return result;
-}
-
-/** Idempotency-Keys are honoured for 24 h; older records only take space. */
-async function purgeExpiredIdempotencyKeys(db: Sequelize): Promise<void> {
-  await db.query(
-    `DELETE FROM idempotency_keys WHERE (user_id, key) IN (
-       SELECT user_id, key FROM idempotency_keys WHERE created_at < now() - interval '24 hours' LIMIT 1000)`,
-  );
 }
 
 /** Gives a pending order a job that will run: retry a failed one, replace a missing or finished one. */
@@ -79,7 +73,7 @@ async function ensureLiveJob(
 
 /** Runs `reconcileOnce` every interval (with jitter, so processes drift apart) until stopped. */
 export function startReconciler(
-  db: Sequelize,
+  db: Database,
   queue: Queue<CheckoutJobData, CheckoutJobResult>,
   settings: ReconcilerSettings,
   log: Logger,

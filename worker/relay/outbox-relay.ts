@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import { Client } from 'pg';
 import type { Logger } from 'pino';
-import { markPublished, purgePublished, readUnpublished } from './outbox-store';
-import { appendToStream } from './stream-publisher';
+import { createSession, type Session } from '../../shared/db/session';
+import { markPublished, purgePublished, readUnpublished } from '../../shared/events/outbox-repository';
+import { appendToStream } from '../../shared/events/stream-publisher';
 
 export interface RelaySettings {
   databaseUrl: string;
@@ -28,7 +28,7 @@ export class OutboxRelay {
   /** Events published by this process (for metrics). */
   published = 0;
   private stopped = false;
-  private client: Client | undefined;
+  private client: Session | undefined;
   private wake: () => void = () => undefined;
   /** A notification arrived while no one was sleeping: the next sleep returns at once. */
   private woken = false;
@@ -52,7 +52,7 @@ export class OutboxRelay {
   }
 
   /** Publishes one batch; returns how many events it published. */
-  async publishBatch(client: Client): Promise<number> {
+  async publishBatch(client: Session): Promise<number> {
     const rows = await readUnpublished(client, this.settings.batchSize);
     if (rows.length === 0) return 0;
     await appendToStream(this.redis, this.settings.stream, this.settings.maxLen, rows);
@@ -81,7 +81,7 @@ export class OutboxRelay {
   }
 
   private async leadWhileHoldingLock(): Promise<void> {
-    const client = new Client({ connectionString: this.settings.databaseUrl, application_name: 'checkout-relay' });
+    const client = createSession(this.settings.databaseUrl, 'checkout-relay');
     this.client = client;
     client.on('error', (error) => {
       this.log.warn({ err: error }, 'outbox relay connection lost');
@@ -107,7 +107,7 @@ export class OutboxRelay {
     }
   }
 
-  private async purge(client: Client): Promise<void> {
+  private async purge(client: Session): Promise<void> {
     let deleted = 0;
     for (let batch = PURGE_BATCH; batch === PURGE_BATCH && !this.stopped; ) {
       batch = await purgePublished(client, this.settings.retentionHours, PURGE_BATCH);

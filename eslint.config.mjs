@@ -1,0 +1,66 @@
+// @ts-check
+import eslint from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/**
+ * The architecture, enforced (README "Folder map"):
+ *   shared/  the core — use cases, repositories, domain rules, infrastructure; imports no adapter
+ *   api/     HTTP adapter over the core     — never imports worker/
+ *   worker/  queue/loop adapter over the core — never imports api/
+ *   scripts/, bench/ use the core, not an adapter or the tests
+ * and the data layer: Sequelize and pg appear only in shared/db/ and in *-repository.ts files.
+ */
+const folder = (name, why) => ({ regex: `^(\\.\\./)+${name}(/|$)`, message: `${name}/ ${why}` });
+const ADAPTER_RULES = {
+  api: folder('api', 'is the HTTP adapter: move what you need into shared/'),
+  worker: folder('worker', 'is the queue adapter: move what you need into shared/'),
+  tests: folder('tests', 'is test code: production code and tools never import it'),
+  bench: folder('bench', 'is the benchmark: nothing imports it'),
+  scripts: folder('scripts', 'are command-line entry points: nothing imports them'),
+};
+const DATA_LAYER = {
+  group: ['sequelize', 'sequelize-typescript', 'pg'],
+  message: 'Only repositories (*-repository.ts) and shared/db/ talk to Sequelize or pg; use Database, Tx and shared/db/sql-errors.',
+};
+const boundaries = (forbidden, { dataLayer = true } = {}) => ({
+  'no-restricted-imports': [
+    'error',
+    { patterns: [...forbidden.map((name) => ADAPTER_RULES[name]), ...(dataLayer ? [DATA_LAYER] : [])] },
+  ],
+});
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'coverage/'] },
+  eslint.configs.recommended,
+  tseslint.configs.recommended,
+  {
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module' },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      // a non-null assertion after a check the compiler cannot follow is clearer than a second check
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  { files: ['api/**/*.ts'], rules: boundaries(['worker', 'tests', 'bench', 'scripts']) },
+  { files: ['worker/**/*.ts'], rules: boundaries(['api', 'tests', 'bench', 'scripts']) },
+  { files: ['shared/**/*.ts'], rules: boundaries(['api', 'worker', 'tests', 'bench', 'scripts']) },
+  {
+    files: ['shared/db/**/*.ts', 'shared/**/*-repository.ts'],
+    rules: boundaries(['api', 'worker', 'tests', 'bench', 'scripts'], { dataLayer: false }),
+  },
+  { files: ['scripts/**/*.ts'], rules: boundaries(['api', 'worker', 'tests', 'bench']) },
+  { files: ['bench/**/*.ts'], rules: boundaries(['api', 'worker', 'tests', 'scripts'], { dataLayer: false }) },
+  {
+    files: ['tests/**/*.ts'],
+    rules: {
+      // tests read JSON bodies of many shapes; `any` there is the honest type
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+);

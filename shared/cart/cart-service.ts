@@ -1,0 +1,132 @@
+import type { Database } from '../db/database';
+import { isCheckViolation } from '../db/sql-errors';
+import { inTransaction, type Tx } from '../db/transaction';
+import { lineTotal, sumMoney } from '../domain/money';
+import { AppError } from '../errors/error-codes';
+import type { EventData } from '../events/event-catalogue';
+import { recordEvent } from '../events/outbox-repository';
+import { findPendingOrderId } from '../orders/order-repository';
+import { findProduct } from '../products/product-repository';
+import { deleteCartLine, listCartLines, lockCart, setCartLineQuantity, upsertCartLine } from './cart-repository';
+import { assertInStock, cartLineNotFound, checkoutInProgress, MAX_LINE_QUANTITY } from './cart-rules';
+
+/** A cart line as clients see it (contract shape, snake_case applied by the HTTP view). */
+export interface CartLine {
+  id: string;
+  productId: string;
+  name: string;
+  unitPrice: string;
+  quantity: number;
+  lineTotal: string;
+}
+
+export interface Cart {
+  items: CartLine[];
+  itemsCount: number;
+  totalPrice: string;
+}
+
+/** The user's cart priced at current product prices. */
+export async function viewCart(db: Database, userId: string): Promise<Cart> {
+  const items = (await listCartLines(db, userId)).map(toCartLine);
+  return {
+    items,
+    itemsCount: items.reduce((sum, line) => sum + line.quantity, 0),
+    totalPrice: sumMoney(items.map((line) => line.lineTotal)),
+  };
+}
+
+/**
+ * Adds a product to the cart, merging into the existing line for it.
+ * The merged quantity must fit the line limit and the product's stock.
+ */
+export function addToCart(
+  db: Database,
+  userId: string,
+  productId: string,
+  quantity: number,
+): Promise<{ line: CartLine; created: boolean }> {
+  return inTransaction(db, async (tx) => {
+    await lockCartForChange(tx, userId);
+    const product = await findProduct(tx, productId);
+    if (!product?.active) throw new AppError('PRODUCT_NOT_FOUND', 'Product not found');
+    const merged = await upsertCartLine(tx, userId, product.id, quantity).catch(rethrowLineLimit);
+    assertInStock(product.id, merged.quantity, product.stock);
+    await recordCartChange(tx, userId, 'cart.item_added', {
+      product_id: product.id,
+      quantity,
+      line_quantity: merged.quantity,
+      unit_price: product.price,
+    });
+    const line = toCartLine({ ...merged, productId: product.id, name: product.name, unitPrice: product.price });
+    return { line, created: merged.created };
+  });
+}
+
+/** Sets the quantity of one of the user's lines. */
+export function changeQuantity(db: Database, userId: string, lineId: string, quantity: number): Promise<CartLine> {
+  return inTransaction(db, async (tx) => {
+    await lockCartForChange(tx, userId);
+    const line = await setCartLineQuantity(tx, userId, lineId, quantity);
+    if (!line) throw cartLineNotFound();
+    if (!line.active) throw new AppError('PRODUCT_NOT_FOUND', 'Product is no longer available');
+    assertInStock(line.productId, quantity, line.stock);
+    const delta = quantity - line.previousQuantity;
+    if (delta !== 0) {
+      await recordCartChange(tx, userId, delta > 0 ? 'cart.item_added' : 'cart.item_removed', {
+        product_id: line.productId,
+        quantity: Math.abs(delta),
+        line_quantity: quantity,
+        unit_price: line.unitPrice,
+      });
+    }
+    return toCartLine(line);
+  });
+}
+
+/** Removes one of the user's lines. */
+export async function removeFromCart(db: Database, userId: string, lineId: string): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    await lockCartForChange(tx, userId);
+    const removed = await deleteCartLine(tx, userId, lineId);
+    if (!removed) throw cartLineNotFound();
+    await recordCartChange(tx, userId, 'cart.item_removed', {
+      product_id: removed.productId,
+      quantity: removed.quantity,
+      line_quantity: 0,
+      unit_price: removed.unitPrice,
+    });
+  });
+}
+
+/**
+ * Locks the cart and refuses while a checkout is turning it into an order.
+ * The lookup is a statement of its own, so it sees what committed while we waited for the lock.
+ */
+async function lockCartForChange(tx: Tx, userId: string): Promise<void> {
+  await lockCart(tx, userId);
+  const pendingOrderId = await findPendingOrderId(tx, userId);
+  if (pendingOrderId) throw checkoutInProgress(pendingOrderId);
+}
+
+/** Cart events are ordered per user: the cart is the user's. */
+function recordCartChange(
+  tx: Tx,
+  userId: string,
+  type: 'cart.item_added' | 'cart.item_removed',
+  data: EventData<'cart.item_added'>,
+): Promise<void> {
+  return recordEvent(tx, { type, userId, aggregateId: userId, data });
+}
+
+function rethrowLineLimit(error: unknown): never {
+  if (isCheckViolation(error)) {
+    throw new AppError('CART_LINE_LIMIT', `A cart line holds at most ${MAX_LINE_QUANTITY} units`);
+  }
+  throw error;
+}
+
+function toCartLine(row: { id: string; productId: string; name: string; unitPrice: string; quantity: number }): CartLine {
+  const { id, productId, name, unitPrice, quantity } = row;
+  return { id, productId, name, unitPrice, quantity, lineTotal: lineTotal(unitPrice, quantity) };
+}

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { lockCart } from '../cart/cart-repository';
+import { checkoutInProgress } from '../cart/cart-rules';
+import type { Database } from '../db/database';
+import { inTransaction } from '../db/transaction';
+import { AppError } from '../errors/error-codes';
+import { insertPendingOrder, readCheckoutState } from './checkout-repository';
+import { hashCheckoutDetails, type CheckoutDetails } from './idempotency';
+
+export interface CheckoutRequest {
+  userId: string;
+  body: CheckoutDetails;
+  idempotencyKey?: string;
+  requestId: string;
+}
+
+/** `replayed` is true when an earlier request with the same Idempotency-Key already created the order. */
+export interface AcceptedCheckout {
+  orderId: string;
+  replayed: boolean;
+}
+
+/**
+ * Accepts a checkout: under the user's cart lock, answer a replayed
+ * Idempotency-Key, refuse a second pending checkout or an empty cart, then
+ * write the pending order with its history row, `checkout.requested` event
+ * and key — one commit, before anything is enqueued. The unique (user, key)
+ * and one-pending-order indexes back the lock up.
+ */
+export function requestCheckout(db: Database, request: CheckoutRequest): Promise<AcceptedCheckout> {
+  const requestHash = hashCheckoutDetails(request.body);
+  return inTransaction(db, async (tx) => {
+    await lockCart(tx, request.userId);
+    const state = await readCheckoutState(tx, request.userId, request.idempotencyKey ?? null);
+    if (state.keyOrderId) {
+      if (state.keyHash !== requestHash) {
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different body');
+      }
+      return { orderId: state.keyOrderId, replayed: true };
+    }
+    if (state.pendingOrderId) throw checkoutInProgress(state.pendingOrderId);
+    if (!state.hasItems) throw new AppError('CART_EMPTY', 'The cart is empty');
+
+    const orderId = randomUUID();
+    await insertPendingOrder(tx, {
+      orderId,
+      userId: request.userId,
+      details: request.body,
+      requestId: request.requestId,
+      idempotencyKey: request.idempotencyKey ?? null,
+      requestHash,
+    });
+    return { orderId, replayed: false };
+  });
+}

@@ -1,0 +1,158 @@
+import { QueryTypes } from 'sequelize';
+import type { Database } from '../db/database';
+import type { Tx } from '../db/transaction';
+import type { FailureReason, OrderStatus } from '../domain/order-status';
+import type { Cursor } from '../pagination/cursor';
+
+export interface OrderItemView {
+  product_id: string;
+  name: string;
+  unit_price: string;
+  quantity: number;
+  line_total: string;
+}
+
+/** An order as clients read it; items and history are aggregated by PostgreSQL in the same query. */
+export interface OrderRecord {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  failureReason: FailureReason | null;
+  failureDetails: unknown;
+  contact: string;
+  address: string;
+  totalPrice: string | null;
+  itemsCount: number | null;
+  items: OrderItemView[];
+  /** Present on single-order reads, absent in lists. */
+  history?: Array<{ status: OrderStatus; at: string }>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+/**
+ * The order's columns, items aggregated in the same query. For a seller
+ * (`$seller` names the bind parameter) only their lines, with total and count
+ * of those lines.
+ */
+function orderColumns(seller?: string): string {
+  const mine = seller ? `AND i.seller_id = ${seller}` : '';
+  const totals = seller
+    ? `(SELECT sum(i.line_total)::numeric(20,2)::text FROM order_items i WHERE i.order_id = o.id ${mine}) AS "totalPrice",
+       (SELECT sum(i.quantity)::int FROM order_items i WHERE i.order_id = o.id ${mine}) AS "itemsCount"`
+    : `o.total_price AS "totalPrice", o.items_count AS "itemsCount"`;
+  return `o.id, o.user_id AS "userId", o.status, o.failure_reason AS "failureReason",
+  o.failure_details AS "failureDetails", o.contact, o.address, ${totals},
+  o.created_at AS "createdAt", o.updated_at AS "updatedAt",
+  (SELECT coalesce(json_agg(json_build_object('product_id', i.product_id, 'name', i.name,
+            'unit_price', i.unit_price::text, 'quantity', i.quantity, 'line_total', i.line_total::text)
+          ORDER BY i.name, i.product_id), '[]')
+     FROM order_items i WHERE i.order_id = o.id ${mine}) AS items`;
+}
+
+const HISTORY_COLUMN = `(SELECT json_agg(json_build_object('status', h.status, 'at', to_char(h.at AT TIME ZONE 'UTC', ${ISO}))
+          ORDER BY h.id)
+     FROM order_status_history h WHERE h.order_id = o.id) AS history`;
+
+/**
+ * One order with items and status history. `ownerId` limits it to that user's
+ * orders, `sellerId` to orders with that seller's lines (showing only those);
+ * anything else is null.
+ */
+export async function findOrder(db: Database, orderId: string, { ownerId, sellerId }: OrderViewer = {}): Promise<OrderRecord | null> {
+  const [order] = await db.query<OrderRecord>(
+    `SELECT ${orderColumns(sellerId === undefined ? undefined : '$3')}, ${HISTORY_COLUMN} FROM orders o
+      WHERE o.id = $1 AND ($2::text IS NULL OR o.user_id = $2)
+        AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM order_items s WHERE s.order_id = o.id AND s.seller_id = $3))`,
+    { type: QueryTypes.SELECT, bind: [orderId, ownerId ?? null, sellerId ?? null] },
+  );
+  return order ?? null;
+}
+
+/** Who reads: a customer sees their own orders only, a seller only orders (and lines) of theirs, nobody else is limited. */
+export interface OrderViewer {
+  ownerId?: string;
+  sellerId?: string;
+}
+
+export interface OrderListFilter {
+  userId?: string;
+  /** Orders with a line of this seller, showing only those lines. */
+  sellerId?: string;
+  status?: OrderStatus;
+  limit: number;
+  before?: Cursor;
+}
+
+/** Orders newest first (keyset on created_at DESC, id DESC), optionally one user's or one seller's, one status. */
+export function listOrders(db: Database, { userId, sellerId, status, limit, before }: OrderListFilter): Promise<OrderRecord[]> {
+  return db.query<OrderRecord>(
+    `SELECT ${orderColumns(sellerId === undefined ? undefined : '$6')} FROM orders o
+      WHERE ($1::text IS NULL OR o.user_id = $1)
+        AND ($2::text IS NULL OR o.status = $2)
+        AND ($3::timestamptz IS NULL OR (o.created_at, o.id) < ($3, $4::uuid))
+        AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM order_items s WHERE s.order_id = o.id AND s.seller_id = $6))
+      ORDER BY o.created_at DESC, o.id DESC LIMIT $5`,
+    {
+      type: QueryTypes.SELECT,
+      bind: [userId ?? null, status ?? null, before?.createdAt ?? null, before?.id ?? null, limit, sellerId ?? null],
+    },
+  );
+}
+
+/** The order as a status change sees it, locked for the rest of the transaction (a second worker on it waits here). */
+export interface LockedOrder {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+}
+
+/** Locks the order row; null when it does not exist (or, with `ownerId`, is not that user's). */
+export async function lockOrder({ db, transaction }: Tx, orderId: string, ownerId?: string): Promise<LockedOrder | null> {
+  const [order] = await db.query<LockedOrder>(
+    `SELECT id, user_id AS "userId", status FROM orders WHERE id = $1 AND ($2::text IS NULL OR user_id = $2) FOR UPDATE`,
+    { type: QueryTypes.SELECT, bind: [orderId, ownerId ?? null], transaction },
+  );
+  return order ?? null;
+}
+
+/** The user's pending order (a checkout in progress), if any. */
+export async function findPendingOrderId({ db, transaction }: Tx, userId: string): Promise<string | null> {
+  const [pending] = await db.query<{ id: string }>(`SELECT id FROM orders WHERE user_id = $1 AND status = 'pending'`, {
+    type: QueryTypes.SELECT,
+    bind: [userId],
+    transaction,
+  });
+  return pending?.id ?? null;
+}
+
+/** A pending order that has waited longer than it should. */
+export interface StaleOrder {
+  id: string;
+  userId: string;
+  requestId: string | null;
+}
+
+/**
+ * Locks pending orders older than `olderThanMs`, oldest first. Orders locked
+ * by someone else — a worker placing them, another reconciler failing them —
+ * are skipped: they are being taken care of.
+ */
+export function lockStalePendingOrders({ db, transaction }: Tx, olderThanMs: number, limit: number): Promise<StaleOrder[]> {
+  return db.query<StaleOrder>(
+    `SELECT id, user_id AS "userId", request_id AS "requestId" FROM orders
+      WHERE status = 'pending' AND created_at < now() - make_interval(secs => $1 / 1000.0)
+      ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    { type: QueryTypes.SELECT, bind: [olderThanMs, limit], transaction },
+  );
+}
+
+/** How many orders are pending (benchmarks and operators wait for it to reach 0). */
+export async function countPendingOrders(db: Database): Promise<number> {
+  const [row] = await db.query<{ pending: number }>(`SELECT count(*)::int AS pending FROM orders WHERE status = 'pending'`, {
+    type: QueryTypes.SELECT,
+  });
+  return row?.pending ?? 0;
+}

@@ -1,0 +1,49 @@
+import type { Database } from '../db/database';
+import { isCheckViolation, isNumericOutOfRange } from '../db/sql-errors';
+import { normalizeMoney } from '../domain/money';
+import { AppError } from '../errors/error-codes';
+import { decodeCursor, paginate, type Page } from '../pagination/cursor';
+import {
+  findProduct,
+  insertProduct,
+  listActiveProducts,
+  updateProduct,
+  type NewProduct,
+  type ProductChanges,
+  type ProductRecord,
+} from './product-repository';
+
+/** One page of the public catalogue (active products), after `cursor`. */
+export async function listProducts(db: Database, { limit, cursor }: { limit: number; cursor?: string }): Promise<Page<ProductRecord>> {
+  const rows = await listActiveProducts(db, limit + 1, cursor ? decodeCursor(cursor) : undefined);
+  return paginate(rows, limit);
+}
+
+/** An active product; 404 PRODUCT_NOT_FOUND for an unknown or inactive one. */
+export async function getActiveProduct(db: Database, id: string): Promise<ProductRecord> {
+  const product = await findProduct(db, id);
+  if (!product?.active) throw productNotFound();
+  return product;
+}
+
+/** Adds a product to the catalogue (price normalised to two places). */
+export function createProduct(db: Database, values: NewProduct): Promise<ProductRecord> {
+  return insertProduct(db, { ...values, price: normalizeMoney(values.price) });
+}
+
+/** Changes a product in one statement; a relative `stockDelta` that would go below zero is 409 OUT_OF_STOCK. */
+export async function changeProduct(db: Database, id: string, changes: ProductChanges): Promise<ProductRecord> {
+  const normalized = changes.price === undefined ? changes : { ...changes, price: normalizeMoney(changes.price) };
+  const product = await updateProduct(db, id, normalized).catch((error: unknown) => {
+    if (isCheckViolation(error) || isNumericOutOfRange(error)) {
+      throw new AppError('OUT_OF_STOCK', 'stock_delta would take the stock below zero or beyond its range');
+    }
+    throw error;
+  });
+  if (!product) throw productNotFound();
+  return product;
+}
+
+export function productNotFound(): AppError {
+  return new AppError('PRODUCT_NOT_FOUND', 'Product not found');
+}

@@ -1,0 +1,126 @@
+import { Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { probe } from '../shared/async/with-timeout';
+import type { Config } from '../shared/config/config-schema';
+import { createDatabase } from '../shared/db/database';
+import { workerPoolMax } from '../shared/db/pool-size';
+import { CHECKOUT_QUEUE, createCheckoutQueue, type CheckoutJobData, type CheckoutJobResult } from '../shared/queue/checkout-queue';
+import { createBlockingRedis } from '../shared/redis/redis-connection';
+import { createCheckoutProcessor } from './checkout/checkout-processor';
+import { startMetricsServer } from './metrics/metrics-server';
+import { createWorkerMetrics } from './metrics/worker-metrics';
+import { startReconciler } from './reconciler/reconciler';
+import { OutboxRelay } from './relay/outbox-relay';
+
+export interface WorkerHealth {
+  healthy: boolean;
+  checks: { worker: 'running' | 'stopped'; postgres: 'ok' | 'error'; redis: 'ok' | 'error' };
+}
+
+export interface RunningWorker {
+  /** Stops taking jobs, finishes the ones in flight, then closes every connection. */
+  stop: () => Promise<void>;
+  /** What GET /health answers: the consumer runs and PostgreSQL and Redis answer. */
+  health: () => Promise<WorkerHealth>;
+  /** The port of its /metrics and /health endpoint; undefined when it could not listen. */
+  metricsPort: number | undefined;
+}
+
+/**
+ * A worker: consumes the checkout queue (WORKER_CONCURRENCY jobs at once),
+ * runs the reconciler and the outbox relay, and serves /metrics and /health.
+ * Run as many as you like, on any host. `worker/main.ts` runs one per process;
+ * tests start it in-process too.
+ */
+export async function startWorker(config: Config, log: Logger): Promise<RunningWorker> {
+  const db = createDatabase({ url: config.DATABASE_URL, poolMax: workerPoolMax(config), applicationName: 'checkout-worker' });
+  const workerConnection = createBlockingRedis(config.REDIS_URL);
+  const queueConnection = createBlockingRedis(config.REDIS_URL);
+  for (const connection of [workerConnection, queueConnection]) {
+    connection.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+  }
+
+  const queue = createCheckoutQueue(queueConnection, config.QUEUE_PREFIX);
+  const metrics = createWorkerMetrics(db, queue);
+  const worker = new Worker<CheckoutJobData, CheckoutJobResult>(CHECKOUT_QUEUE, createCheckoutProcessor(db, log, metrics), {
+    connection: workerConnection,
+    prefix: config.QUEUE_PREFIX,
+    concurrency: config.WORKER_CONCURRENCY,
+    lockDuration: config.WORKER_LOCK_DURATION_MS,
+    stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+    maxStalledCount: 3,
+  });
+  worker.on('error', (error) => log.error({ err: error }, 'worker error'));
+  worker.on('stalled', (jobId) => log.warn({ job_id: jobId, order_id: jobId }, 'job stalled, handed to another worker'));
+
+  const reconciler = startReconciler(
+    db,
+    queue,
+    {
+      intervalMs: config.RECONCILER_INTERVAL_MS,
+      reconcileAfterMs: config.RECONCILE_AFTER_MS,
+      pendingTimeoutMs: config.PENDING_TIMEOUT_MS,
+    },
+    log,
+    (result) => {
+      metrics.reconcilerActions.inc({ action: 'expired' }, result.expired);
+      metrics.reconcilerActions.inc({ action: 'requeued' }, result.requeued);
+      metrics.reconcilerActions.inc({ action: 'retried' }, result.retried);
+    },
+  );
+  const relay = new OutboxRelay(
+    queueConnection,
+    {
+      databaseUrl: config.DATABASE_URL,
+      stream: config.ML_EVENTS_STREAM,
+      maxLen: config.ML_EVENTS_MAXLEN,
+      batchSize: config.OUTBOX_BATCH_SIZE,
+      pollMs: config.OUTBOX_POLL_MS,
+      retentionHours: config.OUTBOX_RETENTION_HOURS,
+    },
+    log,
+    (count) => metrics.eventsPublished.inc(count),
+  );
+  relay.start();
+
+  const health = async (): Promise<WorkerHealth> => {
+    const checks = {
+      worker: worker.isRunning() ? ('running' as const) : ('stopped' as const),
+      postgres: await probe(() => db.query('SELECT 1')),
+      redis: await probe(() => queueConnection.ping()),
+    };
+    return { healthy: checks.worker === 'running' && checks.postgres === 'ok' && checks.redis === 'ok', checks };
+  };
+  const metricsServer = await startMetricsServer(
+    metrics.registry,
+    health,
+    config.WORKER_METRICS_HOST,
+    config.WORKER_METRICS_PORT,
+  ).catch((error: Error) => {
+    // a second worker on the same host with the same port still works, only without its own endpoint
+    log.error({ err: error, port: config.WORKER_METRICS_PORT }, 'metrics server not started');
+    return undefined;
+  });
+  log.info(
+    {
+      concurrency: config.WORKER_CONCURRENCY,
+      prefix: config.QUEUE_PREFIX,
+      metrics_url: metricsServer && `http://${config.WORKER_METRICS_HOST}:${metricsServer.port}/metrics`,
+    },
+    'worker started',
+  );
+
+  const stop = async () => {
+    log.info('stopping: no new jobs, finishing the ones in flight');
+    await reconciler.stop();
+    await worker.close();
+    metricsServer?.server.close();
+    await relay.stop();
+    await queue.close();
+    await Promise.all([workerConnection.quit(), queueConnection.quit()]);
+    await db.close();
+    log.info('stopped');
+  };
+  let stopping: Promise<void> | undefined;
+  return { stop: () => (stopping ??= stop()), health, metricsPort: metricsServer?.port };
+}
