@@ -2,7 +2,7 @@ import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { probe } from '../shared/async/with-timeout';
 import type { Config } from '../shared/config/config-schema';
-import { createDatabase } from '../shared/db/database';
+import { createDatabase, pingDatabase } from '../shared/db/database';
 import { workerPoolMax } from '../shared/db/pool-size';
 import { CHECKOUT_QUEUE, createCheckoutQueue, type CheckoutJobData, type CheckoutJobResult } from '../shared/queue/checkout-queue';
 import { createBlockingRedis } from '../shared/redis/redis-connection';
@@ -86,7 +86,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const health = async (): Promise<WorkerHealth> => {
     const checks = {
       worker: worker.isRunning() ? ('running' as const) : ('stopped' as const),
-      postgres: await probe(() => db.query('SELECT 1')),
+      postgres: await probe(() => pingDatabase(db)),
       redis: await probe(() => queueConnection.ping()),
     };
     return { healthy: checks.worker === 'running' && checks.postgres === 'ok' && checks.redis === 'ok', checks };

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { probe } from '../../shared/async/with-timeout';
+import { pingDatabase } from '../../shared/db/database';
 import { SERVICE_VERSION } from '../../shared/service-info';
 import { sendError } from '../plugins/error-handler';
 
@@ -52,7 +53,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const [postgres, redis] = await Promise.all([
-        probe(() => app.db.query('SELECT 1')),
+        probe(() => pingDatabase(app.db)),
         probe(() => app.redis.ping()),
       ]);
       const checks = { postgres, redis };

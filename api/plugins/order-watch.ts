@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../shared/config/config-schema';
-import { createSession, type Session } from '../../shared/db/session';
+import { CHANNELS, createSession, listen, type Session } from '../../shared/db/session';
 
 /** A registration for one order's next status change. */
 export interface OrderWatch {
@@ -43,7 +43,7 @@ export const orderWatchPlugin = fp(
       });
       try {
         await next.connect();
-        await next.query('LISTEN order_status');
+        await listen(next, CHANNELS.orderStatus);
         client = next;
       } catch (error) {
         app.log.warn({ err: error }, 'order status listener could not connect; retrying');

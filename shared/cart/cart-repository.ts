@@ -1,5 +1,6 @@
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../db/database';
+import { ADVISORY_LOCKS } from '../db/session';
 import type { Tx } from '../db/transaction';
 
 /** A cart line joined with its product's current name, price, stock and state. */
@@ -21,15 +22,12 @@ export interface CartLineToOrder {
   quantity: number;
 }
 
-/** Advisory-lock namespace of per-user cart locks (the second key is a hash of the user id). */
-const CART_LOCK_NAMESPACE = 7_201_002;
-
 const LINE_COLUMNS = `c.id, c.product_id AS "productId", p.name, p.price AS "unitPrice", c.quantity,
   p.stock, p.active, c.created_at AS "createdAt"`;
 
 /** Serialises a user's cart mutations and checkouts for the rest of the transaction. */
 export async function lockCart({ db, transaction }: Tx, userId: string): Promise<void> {
-  await db.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', { bind: [CART_LOCK_NAMESPACE, userId], transaction });
+  await db.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', { bind: [ADVISORY_LOCKS.cartNamespace, userId], transaction });
 }
 
 /** The user's cart, oldest line first. */

@@ -51,6 +51,11 @@ export function createDatabase({ url, poolMax, applicationName = 'checkout' }: D
   });
 }
 
+/** Resolves when the database answers a trivial query (health checks). */
+export async function pingDatabase(db: Database): Promise<void> {
+  await db.query('SELECT 1');
+}
+
 /** Creates the database named in `url` if it does not exist yet (safe when several processes race). */
 export async function ensureDatabase(url: string): Promise<void> {
   const target = new URL(url);

@@ -1,6 +1,6 @@
 import { QueryTypes } from 'sequelize';
 import { createDatabase, ensureDatabase, type Database } from './database';
-import { createSession } from './session';
+import { ADVISORY_LOCKS, advisoryLock, createSession } from './session';
 import { Umzug, type UmzugStorage } from 'umzug';
 import type { MigrationFn } from './migration';
 import * as m0001 from './migrations/0001-products';
@@ -16,9 +16,6 @@ const MIGRATIONS: ReadonlyArray<{ name: string; up: MigrationFn; down: Migration
   { name: '0004-outbox', ...m0004 },
 ];
 
-/** Any constant works, as long as every process uses the same one; advisory locks are per database. */
-const MIGRATION_LOCK_KEY = 7_201_001;
-
 /**
  * Applies pending migrations. Each runs in its own transaction together with
  * its row in `schema_migrations`, so a crash never leaves one half-recorded;
@@ -28,11 +25,14 @@ export async function migrate(sequelize: Database, databaseUrl: string): Promise
   const lock = createSession(databaseUrl, 'checkout-migrate');
   await lock.connect();
   try {
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    const applied = await createUmzug(sequelize).up();
-    return applied.map((migration) => migration.name);
+    const held = await advisoryLock(lock, ADVISORY_LOCKS.migrations);
+    try {
+      const applied = await createUmzug(sequelize).up();
+      return applied.map((migration) => migration.name);
+    } finally {
+      await held.release().catch(() => undefined);
+    }
   } finally {
-    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await lock.end();
   }
 }

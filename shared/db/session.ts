@@ -7,7 +7,40 @@ import { Client } from 'pg';
  */
 export type Session = Client;
 
+/** NOTIFY channels the schema's triggers announce on (see the migrations). */
+export const CHANNELS = {
+  /** Payload: the order id, on every status change, at commit. */
+  orderStatus: 'order_status',
+  /** No payload: new outbox rows committed. */
+  outbox: 'outbox',
+} as const;
+
+/** Advisory-lock keys, in one list so that no two uses collide. */
+export const ADVISORY_LOCKS = {
+  migrations: 7_201_001,
+  /** Namespace of per-user cart locks (the second key is a hash of the user id). */
+  cartNamespace: 7_201_002,
+  relayLeader: 7_201_003,
+} as const;
+
 /** A new, not yet connected session; the caller connects it and ends it. */
 export function createSession(url: string, applicationName: string): Session {
   return new Client({ connectionString: url, application_name: applicationName });
+}
+
+/** Subscribes the session to a channel; notifications arrive as its 'notification' events. */
+export async function listen(session: Session, channel: (typeof CHANNELS)[keyof typeof CHANNELS]): Promise<void> {
+  await session.query(`LISTEN ${channel}`);
+}
+
+/** Takes a session-level advisory lock if it is free: true when this session now holds it (until it ends). */
+export async function tryAdvisoryLock(session: Session, key: number): Promise<boolean> {
+  const { rows } = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [key]);
+  return rows[0]?.locked === true;
+}
+
+/** Waits for a session-level advisory lock; `release` gives it back. */
+export async function advisoryLock(session: Session, key: number): Promise<{ release: () => Promise<void> }> {
+  await session.query('SELECT pg_advisory_lock($1)', [key]);
+  return { release: async () => void (await session.query('SELECT pg_advisory_unlock($1)', [key])) };
 }

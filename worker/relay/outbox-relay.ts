@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { createSession, type Session } from '../../shared/db/session';
+import { ADVISORY_LOCKS, CHANNELS, createSession, listen, tryAdvisoryLock, type Session } from '../../shared/db/session';
 import { markPublished, purgePublished, readUnpublished } from '../../shared/events/outbox-repository';
 import { appendToStream } from '../../shared/events/stream-publisher';
 
@@ -13,8 +13,6 @@ export interface RelaySettings {
   retentionHours: number;
 }
 
-/** One relay publishes at a time (per database): the holder of this advisory lock. */
-const RELAY_LOCK_KEY = 7_201_003;
 const PURGE_EVERY_MS = 60_000;
 const PURGE_BATCH = 1_000;
 
@@ -88,14 +86,14 @@ export class OutboxRelay {
       this.wake();
     });
     await client.connect();
-    const { rows } = await client.query<{ leader: boolean }>('SELECT pg_try_advisory_lock($1) AS leader', [RELAY_LOCK_KEY]);
-    if (!rows[0]?.leader) return;
+    // one relay publishes at a time (per database): the holder of the leader lock
+    if (!(await tryAdvisoryLock(client, ADVISORY_LOCKS.relayLeader))) return;
     this.log.info('outbox relay is the leader');
     client.on('notification', () => {
       this.woken = true;
       this.wake();
     });
-    await client.query('LISTEN outbox');
+    await listen(client, CHANNELS.outbox);
     let nextPurge = Date.now() + PURGE_EVERY_MS;
     while (!this.stopped) {
       while (!this.stopped && (await this.publishBatch(client)) === this.settings.batchSize);
