@@ -10,6 +10,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** onRequest hook: 401 unless a valid bearer token is present; sets `request.user`. */
     authenticate: onRequestHookHandler;
+    /** Verifies a bearer token (pinned algorithm, `exp` required); throws InvalidTokenError. */
+    verifyToken: (token: string) => AuthUser;
     /** onRequest hook for one route: 403 unless the caller has one of `roles` (after `authenticate`). */
     requireRole: (...roles: Role[]) => onRequestHookHandler;
   }
@@ -28,6 +30,7 @@ export const authPlugin = fp(
       audience: config.JWT_AUDIENCE,
     });
 
+    app.decorate('verifyToken', verify);
     app.decorateRequest('user', null as unknown as AuthUser);
 
     app.decorate('authenticate', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -6,7 +6,6 @@ import fp from 'fastify-plugin';
 import { timingSafeEqual } from 'node:crypto';
 import { parseAuthorization } from '../../shared/auth/authorization-header';
 import type { Config } from '../../shared/config/config-schema';
-import { createTokenVerifier } from '../../shared/auth/token-verifier';
 import { sendError } from './error-handler';
 
 export const BULL_BOARD_PATH = '/admin/queues';
@@ -28,7 +27,6 @@ export const bullBoardPlugin = fp(
     const { BULL_BOARD_USER: user, BULL_BOARD_PASSWORD: password } = config;
     const basicEnabled = Boolean(user && password);
     if (!basicEnabled) app.log.info('Bull Board: admin JWT only (set BULL_BOARD_USER and BULL_BOARD_PASSWORD for HTTP Basic)');
-    const verify = createTokenVerifier({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
     const allowed = (request: FastifyRequest): boolean => {
       const { scheme, credentials } = parseAuthorization(request.headers.authorization) ?? {};
       if (scheme === 'basic' && basicEnabled) {
@@ -38,7 +36,7 @@ export const bullBoardPlugin = fp(
       }
       if (scheme === 'bearer') {
         try {
-          return verify(credentials!).role === 'admin';
+          return app.verifyToken(credentials!).role === 'admin';
         } catch {
           return false;
         }
@@ -65,5 +63,5 @@ export const bullBoardPlugin = fp(
       await board.register(serverAdapter.registerPlugin(), { prefix: BULL_BOARD_PATH });
     });
   },
-  { name: 'bull-board', dependencies: ['queue', 'error-handler'] },
+  { name: 'bull-board', dependencies: ['queue', 'auth', 'error-handler'] },
 );
