@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
 import { isTransientDatabaseError } from '../../shared/db/sql-errors';
 import { AppError, type ErrorCode } from '../../shared/errors/error-codes';
+import { isRedisUnavailable } from '../../shared/redis/redis-errors';
 
 /** Fastify's own 4xx errors (bad JSON, body too large, …) mapped onto the catalogue. */
 const FRAMEWORK_CODES: Record<number, ErrorCode> = {
@@ -49,8 +50,8 @@ export const errorHandlerPlugin = fp(
       if (status >= 400 && status < 500 && code) {
         return sendError(reply, status, code, error.message);
       }
-      if (isTransientDatabaseError(error)) {
-        request.log.warn({ err: error }, 'database unavailable');
+      if (isTransientDatabaseError(error) || isRedisUnavailable(error)) {
+        request.log.warn({ err: error }, 'infrastructure unavailable');
         return sendError(reply.header('retry-after', '1'), 503, 'SERVICE_UNAVAILABLE', 'Temporarily unavailable, retry shortly');
       }
       request.log.error({ err: error }, 'unhandled error');

@@ -1,3 +1,5 @@
+import { ConnectionError } from 'sequelize';
+
 /**
  * The one place that reads driver errors: it turns SQLSTATEs and Sequelize's
  * error classes into meanings, so nothing above the repositories looks at
@@ -32,18 +34,25 @@ export function isDuplicateDatabase(error: unknown): boolean {
   return state === '42P04' || state === '23505';
 }
 
-const CONNECTION_ERROR_NAMES = new Set([
-  'SequelizeConnectionError',
-  'SequelizeConnectionRefusedError',
-  'SequelizeConnectionAcquireTimeoutError',
-  'SequelizeConnectionTimedOutError',
-  'SequelizeHostNotReachableError',
-]);
+/** Node's codes for a socket that failed, was reset, or whose host does not resolve. */
+const SOCKET_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** What pg says when the server or the network ends a connection under a query (these carry no SQLSTATE). */
+const CONNECTION_ENDED = /^Connection terminated|connection error and is not queryable|Connection ended unexpectedly/;
+/** 57P01-57P03: the server is shutting down, crashed or not accepting connections yet; 53300: too many connections. */
+const SERVER_GONE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
 
-/** No connection could be had, or the server ended it (57P01: terminated by an administrator). */
+/**
+ * No connection could be had, or the server or the network ended it: pool
+ * acquire timeout, refused, host not found, reset, terminated mid-query.
+ */
 export function isConnectionLost(error: unknown): boolean {
-  const { name } = (error ?? {}) as { name?: unknown };
-  return (typeof name === 'string' && CONNECTION_ERROR_NAMES.has(name)) || sqlState(error) === '57P01';
+  if (error instanceof ConnectionError) return true;
+  const state = sqlState(error);
+  if (state !== undefined && (state.startsWith('08') || SERVER_GONE_SQLSTATES.has(state))) return true;
+  return [error, (error as { original?: unknown } | null)?.original].some((candidate) => {
+    const { code, message } = (candidate ?? {}) as { code?: unknown; message?: unknown };
+    return (typeof code === 'string' && SOCKET_ERROR_CODES.has(code)) || (typeof message === 'string' && CONNECTION_ENDED.test(message));
+  });
 }
 
 // 57014 statement timeout, 40001 serialization failure, 40P01 deadlock
