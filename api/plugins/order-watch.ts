@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../shared/config/config-schema';
-import { CHANNELS, createSession, listen, type Session } from '../../shared/db/session';
+import { startNotificationListener } from '../../shared/db/notification-listener';
+import { CHANNELS } from '../../shared/db/session';
+import { findSettledOrderIds } from '../../shared/orders/order-repository';
 
 /** A registration for one order's next status change. */
 export interface OrderWatch {
@@ -20,79 +22,66 @@ declare module 'fastify' {
 const RECONNECT_MS = 1_000;
 
 /**
- * One LISTEN connection per API process on the `order_status` channel (a
+ * One LISTEN session per API process on the `order_status` channel (a
  * trigger notifies on every status change, at commit). Waiting clients cost
- * no database query per tick; if the listener is down they simply time out
- * and re-read.
+ * no database query per tick. The session checks itself (heartbeat) and is
+ * replaced when it dies, silently or not; after every reconnect the orders
+ * still waited on are read once, so a change made while no one listened
+ * still wakes its waiters.
  */
 export const orderWatchPlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
     const waiters = new Map<string, Set<() => void>>();
-    let client: Session | undefined;
-    let closed = false;
-
-    const connect = async (): Promise<void> => {
-      const next = createSession(config.DATABASE_URL, 'checkout-api-listen');
-      next.on('notification', ({ payload }) => {
-        for (const wake of waiters.get(payload ?? '') ?? []) wake();
-      });
-      next.on('error', (error) => {
-        app.log.warn({ err: error }, 'order status listener lost; reconnecting');
-        void next.end().catch(() => undefined);
-        reconnect();
-      });
+    const wake = (orderId: string) => {
+      for (const resolve of waiters.get(orderId) ?? []) resolve();
+    };
+    const recheckWaiting = async () => {
+      const waited = [...waiters.keys()];
+      if (waited.length === 0) return;
       try {
-        await next.connect();
-        await listen(next, CHANNELS.orderStatus);
-        client = next;
+        for (const orderId of await findSettledOrderIds(app.db, waited)) wake(orderId);
       } catch (error) {
-        app.log.warn({ err: error }, 'order status listener could not connect; retrying');
-        await next.end().catch(() => undefined);
-        reconnect();
+        app.log.warn({ err: error }, 'could not re-read waiting orders; they re-read when their wait ends');
       }
     };
-    let timer: NodeJS.Timeout | undefined;
-    const reconnect = () => {
-      client = undefined;
-      if (!closed && !timer) {
-        timer = setTimeout(() => {
-          timer = undefined;
-          void connect();
-        }, RECONNECT_MS);
-      }
-    };
+
+    const listener = await startNotificationListener({
+      url: config.DATABASE_URL,
+      applicationName: 'checkout-api-listen',
+      channel: CHANNELS.orderStatus,
+      heartbeatMs: config.LISTENER_HEARTBEAT_MS,
+      reconnectMs: RECONNECT_MS,
+      onNotification: wake,
+      onConnected: () => void recheckWaiting(),
+      log: app.log,
+    });
 
     app.decorate('watchOrder', (orderId: string): OrderWatch => {
-      let wake: () => void = () => undefined;
-      const fired = new Promise<void>((resolve) => {
-        wake = resolve;
+      let resolve: () => void = () => undefined;
+      const fired = new Promise<void>((done) => {
+        resolve = done;
       });
       const set = waiters.get(orderId) ?? new Set();
-      set.add(wake);
+      set.add(resolve);
       waiters.set(orderId, set);
       let timeout: NodeJS.Timeout | undefined;
       return {
         changed: (timeoutMs) =>
-          Promise.race([fired, new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs)))]),
+          Promise.race([fired, new Promise<void>((done) => (timeout = setTimeout(done, timeoutMs)))]),
         close: () => {
           clearTimeout(timeout);
-          set.delete(wake);
+          set.delete(resolve);
           if (set.size === 0) waiters.delete(orderId);
         },
       };
     });
 
-    await connect();
     // preClose runs before the server waits for requests in flight: answer waiting long-polls now
     // rather than holding the shutdown for up to 20 s
     app.addHook('preClose', async () => {
-      closed = true;
-      clearTimeout(timer);
-      for (const set of waiters.values()) for (const wake of set) wake();
+      for (const orderId of waiters.keys()) wake(orderId);
     });
-    app.addHook('onClose', async () => {
-      await client?.end().catch(() => undefined);
-    });
+    app.addHook('onClose', () => listener.stop());
   },
-  { name: 'order-watch' },
+  { name: 'order-watch', dependencies: ['database'] },
 );

@@ -30,6 +30,11 @@ export const ConfigSchema = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10485760, default: 65536 }),
   /** Run pending migrations when the API starts (guarded by an advisory lock). */
   MIGRATE_ON_START: Type.Boolean({ default: true }),
+  /**
+   * The API's long-poll listener proves its PostgreSQL session alive this often; a heartbeat slower than
+   * this replaces the session, so a silently dropped connection delays a long-poll answer by at most ~2x this.
+   */
+  LISTENER_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 2_000 }),
   /** Checkout jobs one worker process runs at once. */
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
   /** How long a worker waits for its jobs in flight on SIGTERM before giving up on them. */

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import pg from 'pg';
 import { Sequelize } from 'sequelize-typescript';
+import { CONNECTION_SETTINGS, STATEMENT_TIMEOUT_MS } from './connection-settings';
 import { Product } from './models/product';
 import { createSession } from './session';
 import { isDuplicateDatabase } from './sql-errors';
@@ -23,14 +24,15 @@ export interface DatabaseOptions {
 }
 
 /**
- * pg's Client with an error listener from birth. Sequelize listens for errors
+ * pg's Client with the service's connection settings (keepalive, connect
+ * timeout) and an error listener from birth. Sequelize listens for errors
  * only once a connection is established; a connection killed while it is being
  * opened (failover, pg_terminate_backend) would otherwise emit an unhandled
  * 'error' and crash the process. Query errors still reach their callers.
  */
 class ListenedClient extends pg.Client {
-  constructor(config?: string | pg.ClientConfig) {
-    super(config);
+  constructor(config: pg.ClientConfig = {}) {
+    super({ ...CONNECTION_SETTINGS, ...config });
     this.on('error', () => undefined);
   }
 }
@@ -46,7 +48,7 @@ export function createDatabase({ url, poolMax, applicationName = 'checkout' }: D
     logging: false,
     benchmark: false,
     pool: { max: poolMax, min: 0, idle: 10_000, acquire: 10_000 },
-    dialectOptions: { application_name: applicationName, statement_timeout: 30_000 },
+    dialectOptions: { application_name: applicationName, statement_timeout: STATEMENT_TIMEOUT_MS },
     define: { underscored: true },
   });
 }

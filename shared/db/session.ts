@@ -1,4 +1,5 @@
-import { Client } from 'pg';
+import { Client, type QueryConfig } from 'pg';
+import { CONNECTION_SETTINGS, SESSION_QUERY_TIMEOUT_MS } from './connection-settings';
 
 /**
  * A PostgreSQL session of its own, outside the pool, for what only a session
@@ -23,13 +24,29 @@ export const ADVISORY_LOCKS = {
   relayLeader: 7_201_003,
 } as const;
 
+export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
+
 /** A new, not yet connected session; the caller connects it and ends it. */
 export function createSession(url: string, applicationName: string): Session {
-  return new Client({ connectionString: url, application_name: applicationName });
+  return new Client({
+    ...CONNECTION_SETTINGS,
+    query_timeout: SESSION_QUERY_TIMEOUT_MS,
+    connectionString: url,
+    application_name: applicationName,
+  });
+}
+
+/**
+ * Ends a session at once, without waiting for the server's goodbye — which
+ * never comes through a black-holed connection. Safe to call twice.
+ */
+export function destroySession(session: Session): void {
+  (session as unknown as { connection?: { stream?: { destroy: () => void } } }).connection?.stream?.destroy();
+  void session.end().catch(() => undefined);
 }
 
 /** Subscribes the session to a channel; notifications arrive as its 'notification' events. */
-export async function listen(session: Session, channel: (typeof CHANNELS)[keyof typeof CHANNELS]): Promise<void> {
+export async function listen(session: Session, channel: Channel): Promise<void> {
   await session.query(`LISTEN ${channel}`);
 }
 
@@ -41,6 +58,7 @@ export async function tryAdvisoryLock(session: Session, key: number): Promise<bo
 
 /** Waits for a session-level advisory lock; `release` gives it back. */
 export async function advisoryLock(session: Session, key: number): Promise<{ release: () => Promise<void> }> {
-  await session.query('SELECT pg_advisory_lock($1)', [key]);
+  // waiting for another holder (a migration in another process) may take long: no client-side limit (setTimeout's max)
+  await session.query({ text: 'SELECT pg_advisory_lock($1)', values: [key], query_timeout: 2_147_483_647 } as QueryConfig);
   return { release: async () => void (await session.query('SELECT pg_advisory_unlock($1)', [key])) };
 }

@@ -156,3 +156,12 @@ export async function countPendingOrders(db: Database): Promise<number> {
   });
   return row?.pending ?? 0;
 }
+
+/** Of these orders, the ones no longer pending (long-poll waiters re-check after missing notifications). */
+export async function findSettledOrderIds(db: Database, orderIds: string[]): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(`SELECT id FROM orders WHERE id = ANY($1::uuid[]) AND status <> 'pending'`, {
+    type: QueryTypes.SELECT,
+    bind: [orderIds],
+  });
+  return rows.map((row) => row.id);
+}
