@@ -135,17 +135,37 @@ export interface StaleOrder {
   requestId: string | null;
 }
 
+/** Pending orders created more than `$1` milliseconds ago: the one definition of "stale". */
+const STALE_PENDING = `status = 'pending' AND created_at < now() - make_interval(secs => $1 / 1000.0)`;
+
 /**
- * Locks pending orders older than `olderThanMs`, oldest first. Orders locked
- * by someone else — a worker placing them, another reconciler failing them —
- * are skipped: they are being taken care of.
+ * Locks pending orders older than `olderThanMs`, oldest first, for the rest
+ * of the transaction. Orders locked by someone else — a worker placing them,
+ * another reconciler failing them — are skipped: they are being taken care of.
  */
 export function lockStalePendingOrders({ db, transaction }: Tx, olderThanMs: number, limit: number): Promise<StaleOrder[]> {
   return db.query<StaleOrder>(
     `SELECT id, user_id AS "userId", request_id AS "requestId" FROM orders
-      WHERE status = 'pending' AND created_at < now() - make_interval(secs => $1 / 1000.0)
+      WHERE ${STALE_PENDING}
       ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
     { type: QueryTypes.SELECT, bind: [olderThanMs, limit], transaction },
+  );
+}
+
+/**
+ * Claims pending orders older than `olderThanMs` for `leaseMs`, oldest first,
+ * in one short statement: while the lease runs no other claim takes them, and
+ * no row lock is held after the statement. Orders locked right now (a worker
+ * placing them) are skipped.
+ */
+export function claimStalePendingOrders(db: Database, olderThanMs: number, leaseMs: number, limit: number): Promise<StaleOrder[]> {
+  return db.query<StaleOrder>(
+    `UPDATE orders o SET reconcile_lease_until = now() + make_interval(secs => $3 / 1000.0)
+      WHERE o.id IN (SELECT id FROM orders
+                      WHERE ${STALE_PENDING} AND (reconcile_lease_until IS NULL OR reconcile_lease_until < now())
+                      ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+      RETURNING o.id, o.user_id AS "userId", o.request_id AS "requestId"`,
+    { type: QueryTypes.SELECT, bind: [olderThanMs, limit, leaseMs] },
   );
 }
 

@@ -3,9 +3,8 @@ import type { Logger } from 'pino';
 import { withTimeout } from '../../shared/async/with-timeout';
 import { purgeExpiredIdempotencyKeys } from '../../shared/checkout/checkout-repository';
 import type { Database } from '../../shared/db/database';
-import { inTransaction } from '../../shared/db/transaction';
 import { expirePendingOrders } from '../../shared/orders/expire-pending-orders';
-import { lockStalePendingOrders, type StaleOrder } from '../../shared/orders/order-repository';
+import { claimStalePendingOrders, type StaleOrder } from '../../shared/orders/order-repository';
 import { enqueueCheckout, type CheckoutJobData, type CheckoutJobResult } from '../../shared/queue/checkout-queue';
 
 export interface ReconcilerSettings {
@@ -21,32 +20,38 @@ export interface ReconcileResult {
 }
 
 const BATCH = 100;
-/** No Redis call may hold the order locks longer than this (Redis down: the pass gives up and rolls back). */
+/** Each order's Redis calls are given up after this: a slow or dead Redis ends the pass within seconds. */
 const REDIS_TIMEOUT_MS = 2_000;
+/** A claimed order is left to its claimer this long: longer than a pass can take, short enough to retry soon. */
+const CLAIM_LEASE_MS = 3 * REDIS_TIMEOUT_MS;
 
 /**
  * One pass: fail orders pending too long, then make sure every other stale
- * pending order has a live job (Redis may have lost it, or its retries ran out).
- * Safe with several reconcilers: the orders are row-locked while their jobs
- * are checked, job ids are order ids, and transitions are guarded.
+ * pending order has a live job (Redis may have lost it, or its retries ran
+ * out). The stale orders are claimed for a short lease in one statement and
+ * committed before Redis is asked anything, so no row lock is held while
+ * Redis answers (or does not): workers and customers' cancels never wait on
+ * it. Safe with several reconcilers: a claim is exclusive while its lease
+ * runs, job ids are order ids, and transitions are guarded.
+ * `olderThanMs` overrides `reconcileAfterMs` (0: every pending order, after
+ * Redis lost its data).
  */
 export async function reconcileOnce(
   db: Database,
   queue: Queue<CheckoutJobData, CheckoutJobResult>,
   settings: ReconcilerSettings,
+  { olderThanMs = settings.reconcileAfterMs }: { olderThanMs?: number } = {},
 ): Promise<ReconcileResult> {
   // expiry needs only PostgreSQL: it runs first, so a Redis outage cannot keep orders pending
   const expired = await expirePendingOrders(db, settings.pendingTimeoutMs);
   await purgeExpiredIdempotencyKeys(db);
-  const result: ReconcileResult = { expired: expired.length, requeued: 0, retried: 0 };
-  await inTransaction(db, async (tx) => {
-    for (const order of await lockStalePendingOrders(tx, settings.reconcileAfterMs, BATCH)) {
-      const action = await withTimeout(REDIS_TIMEOUT_MS, ensureLiveJob(queue, order));
-      if (action === 'requeued') result.requeued += 1;
-      if (action === 'retried') result.retried += 1;
-    }
-  });
-  return result;
+  const claimed = await claimStalePendingOrders(db, olderThanMs, CLAIM_LEASE_MS, BATCH);
+  const actions = await Promise.all(claimed.map((order) => withTimeout(REDIS_TIMEOUT_MS, ensureLiveJob(queue, order))));
+  return {
+    expired: expired.length,
+    requeued: actions.filter((action) => action === 'requeued').length,
+    retried: actions.filter((action) => action === 'retried').length,
+  };
 }
 
 /** Gives a pending order a job that will run: retry a failed one, replace a missing or finished one. */
@@ -71,40 +76,48 @@ async function ensureLiveJob(
   return 'alive';
 }
 
-/** Runs `reconcileOnce` every interval (with jitter, so processes drift apart) until stopped. */
+export interface RunningReconciler {
+  /** Runs a pass now for every pending order, whatever its age (Redis lost its data: their jobs are gone). */
+  reconcileNow: () => void;
+  stop: () => Promise<void>;
+}
+
+/** Runs `reconcileOnce` every interval (with jitter, so processes drift apart) until stopped; passes never overlap. */
 export function startReconciler(
   db: Database,
   queue: Queue<CheckoutJobData, CheckoutJobResult>,
   settings: ReconcilerSettings,
   log: Logger,
   onResult: (result: ReconcileResult) => void = () => undefined,
-): { stop: () => Promise<void> } {
+): RunningReconciler {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
+  let passes: Promise<void> = Promise.resolve();
 
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = pass().finally(schedule);
-    }, settings.intervalMs * (0.75 + Math.random() * 0.5));
-  };
-  const pass = async () => {
+  const pass = async (options: { olderThanMs?: number }) => {
     try {
-      const result = await reconcileOnce(db, queue, settings);
+      const result = await reconcileOnce(db, queue, settings, options);
       onResult(result);
       if (result.expired || result.requeued || result.retried) log.info(result, 'reconciler acted');
     } catch (error) {
       log.warn({ err: error }, 'reconciler pass failed');
     }
   };
+  const run = (options: { olderThanMs?: number }) => (passes = passes.then(() => pass(options)));
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => void run({}).then(schedule), settings.intervalMs * (0.75 + Math.random() * 0.5));
+  };
 
   schedule();
   return {
+    reconcileNow: () => {
+      if (!stopped) void run({ olderThanMs: 0 });
+    },
     stop: async () => {
       stopped = true;
       clearTimeout(timer);
-      await running;
+      await passes;
     },
   };
 }
