@@ -36,7 +36,9 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const db = createDatabase({ url: config.DATABASE_URL, poolMax: workerPoolMax(config), applicationName: 'checkout-worker' });
   const workerConnection = createBlockingRedis(config.REDIS_URL);
   const queueConnection = createBlockingRedis(config.REDIS_URL);
-  for (const connection of [workerConnection, queueConnection]) {
+  // the relay's own: a durability wait (WAIT/WAITAOF) must not hold up the queue's commands
+  const relayConnection = createBlockingRedis(config.REDIS_URL);
+  for (const connection of [workerConnection, queueConnection, relayConnection]) {
     connection.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
   }
 
@@ -69,7 +71,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     },
   );
   const relay = new OutboxRelay(
-    queueConnection,
+    relayConnection,
     {
       databaseUrl: config.DATABASE_URL,
       stream: config.ML_EVENTS_STREAM,
@@ -77,9 +79,16 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
       batchSize: config.OUTBOX_BATCH_SIZE,
       pollMs: config.OUTBOX_POLL_MS,
       retentionHours: config.OUTBOX_RETENTION_HOURS,
+      durability: config.ML_EVENTS_DURABILITY,
     },
     log,
-    (count) => metrics.eventsPublished.inc(count),
+    {
+      onPublished: (count) => metrics.eventsPublished.inc(count),
+      onDataLoss: (republished) => {
+        metrics.eventsRepublished.inc(republished);
+        reconciler.reconcileNow();
+      },
+    },
   );
   relay.start();
 
@@ -117,7 +126,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     metricsServer?.server.close();
     await relay.stop();
     await queue.close();
-    await Promise.all([workerConnection.quit(), queueConnection.quit()]);
+    await Promise.all([workerConnection.quit(), queueConnection.quit(), relayConnection.quit()]);
     await db.close();
     log.info('stopped');
   };

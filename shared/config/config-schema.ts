@@ -39,10 +39,14 @@ export const ConfigSchema = Type.Object({
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
   /** How long a worker waits for its jobs in flight on SIGTERM before giving up on them. */
   WORKER_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 20_000 }),
-  /** BullMQ job lock: a worker that stops renewing it (crashed) loses the job after this. */
-  WORKER_LOCK_DURATION_MS: Type.Integer({ minimum: 1_000, default: 30_000 }),
+  /**
+   * BullMQ job lock, renewed every half of it while a job runs: a worker that stops renewing it (crashed)
+   * loses the job after this. A placement takes ~10-50 ms, so 5 s is a wide margin for a busy event loop;
+   * see the README on crash recovery.
+   */
+  WORKER_LOCK_DURATION_MS: Type.Integer({ minimum: 1_000, default: 5_000 }),
   /** How often BullMQ looks for stalled jobs (whose worker died) to hand them to another worker. */
-  WORKER_STALLED_INTERVAL_MS: Type.Integer({ minimum: 1_000, default: 30_000 }),
+  WORKER_STALLED_INTERVAL_MS: Type.Integer({ minimum: 1_000, default: 5_000 }),
   /** How often the reconciler runs (each worker process runs one). */
   RECONCILER_INTERVAL_MS: Type.Integer({ minimum: 100, default: 5_000 }),
   /** A pending order older than this whose job is missing or failed is enqueued again. */
@@ -53,6 +57,13 @@ export const ConfigSchema = Type.Object({
   ML_EVENTS_STREAM: Type.String({ minLength: 1, default: 'ml:events' }),
   /** Approximate cap of the stream (XADD MAXLEN ~); older entries are trimmed. */
   ML_EVENTS_MAXLEN: Type.Integer({ minimum: 1000, default: 1_000_000 }),
+  /**
+   * How the relay learns that published events survived in Redis: `none` (Redis may lose anything: after a data
+   * loss every retained outbox row is published again), `aof` (WAITAOF after each batch; Redis 7.2+ with
+   * appendonly), `replica` (WAIT for one replica). A confirmed batch is a safe point: a later loss re-publishes
+   * only what came after it.
+   */
+  ML_EVENTS_DURABILITY: StringEnum(['none', 'aof', 'replica'], { default: 'none' }),
   /** Events the relay publishes per round trip. */
   OUTBOX_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
   /** The relay's fallback poll when no commit notification arrives. */

@@ -63,6 +63,53 @@ export async function purgePublished(session: Session, retentionHours: number, l
   return rowCount ?? 0;
 }
 
+/** The relay's record of a stream: its epoch marker and the last outbox id known durable there. */
+export interface RelayState {
+  epoch: string;
+  safeOutboxId: string;
+}
+
+export async function readRelayState(session: Session, stream: string): Promise<RelayState | null> {
+  const { rows } = await session.query<RelayState>(
+    `SELECT epoch, safe_outbox_id AS "safeOutboxId" FROM relay_state WHERE stream = $1`,
+    [stream],
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * Starts a new epoch of the stream, in one statement: records the new marker
+ * and, when `republishAfterId` is given (Redis lost data), marks every row
+ * after it unpublished again so the relay publishes them anew, in their
+ * original order. Returns how many rows that put back.
+ */
+export async function beginRelayEpoch(
+  session: Session,
+  { stream, epoch, republishAfterId }: { stream: string; epoch: string; republishAfterId: string | null },
+): Promise<number> {
+  const { rows } = await session.query<{ republished: number }>(
+    `WITH republish AS (
+       UPDATE outbox_events SET published_at = NULL
+        WHERE $3::bigint IS NOT NULL AND id > $3::bigint AND published_at IS NOT NULL
+        RETURNING 1),
+     state AS (
+       INSERT INTO relay_state (stream, epoch) VALUES ($1, $2)
+       ON CONFLICT (stream) DO UPDATE SET epoch = EXCLUDED.epoch, changed_at = now()
+       RETURNING 1)
+     SELECT (SELECT count(*) FROM republish)::int AS republished, (SELECT count(*) FROM state) AS recorded`,
+    [stream, epoch, republishAfterId],
+  );
+  return rows[0]?.republished ?? 0;
+}
+
+/** Records that outbox rows up to `outboxId` are durable in the stream (never moves backwards). */
+export async function advanceSafePoint(session: Session, stream: string, outboxId: string): Promise<void> {
+  await session.query(
+    'UPDATE relay_state SET safe_outbox_id = GREATEST(safe_outbox_id, $2::bigint) WHERE stream = $1',
+    [stream, outboxId],
+  );
+}
+
 /** Rows retained for replay, from `since` on, in insertion order. */
 export function readSince(db: Database, since: Date, afterId: string, limit: number): Promise<OutboxRow[]> {
   return db.query<OutboxRow>(

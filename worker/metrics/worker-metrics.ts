@@ -42,6 +42,11 @@ export function createWorkerMetrics(db: Database, queue: Queue<CheckoutJobData, 
     help: 'ML events this process published to the stream',
     registers,
   });
+  const eventsRepublished = new Counter({
+    name: 'ml_events_republished_total',
+    help: 'Outbox rows this process put back for publishing after Redis lost data',
+    registers,
+  });
   new Gauge({
     name: 'checkout_queue_jobs',
     help: 'Jobs in the checkout queue by state',
@@ -73,7 +78,7 @@ export function createWorkerMetrics(db: Database, queue: Queue<CheckoutJobData, 
     },
   });
 
-  return { registry, jobs, placementDuration, reconcilerActions, eventsPublished };
+  return { registry, jobs, placementDuration, reconcilerActions, eventsPublished, eventsRepublished };
 }
 
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
