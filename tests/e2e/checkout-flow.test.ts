@@ -1,43 +1,43 @@
+import { actor, admin } from '../support/actors';
+import { givenFor } from '../support/given';
+import { routesFor } from '../support/routes';
 import { startStack, type Stack } from '../support/stack';
-import { tokenFor } from '../support/tokens';
 
 jest.setTimeout(60_000);
 
 describe('checkout across processes: API and worker', () => {
   let stack: Stack;
+  const api = routesFor(() => stack.api);
+  const given = givenFor(() => stack.api);
   beforeAll(async () => {
     stack = await startStack();
   });
   afterAll(() => stack.stop());
 
   it('places the order at the price of the moment of placement, and a long-poll answers as soon as it is placed', async () => {
-    const alice = tokenFor('alice');
-    const productId = await stack.createProduct({ name: 'Kettle', price: '10.00', stock: 10 });
-    expect((await stack.http('POST', '/api/cart', { token: alice, body: { product_id: productId, quantity: 2 } })).status).toBe(201);
+    const alice = actor('alice');
+    const productId = (await given.product({ name: 'Kettle', price: '10.00', stock: 10 })).id;
+    expect((await api.addToCart(alice, { product_id: productId, quantity: 2 })).status).toBe(201);
 
     // no worker yet: the order is accepted and stays pending, durable in PostgreSQL
-    const accepted = await stack.http('POST', '/api/checkout', {
-      token: alice,
-      body: { contact: 'alice@example.com', address: '1 Main Street, Springfield' },
-    });
+    const accepted = await api.checkout(alice, { contact: 'alice@example.com', address: '1 Main Street, Springfield' });
     expect(accepted.status).toBe(202);
     const orderId: string = accepted.body.order_id;
-    expect(accepted.headers.get('location')).toBe(`/api/orders/${orderId}`);
-    const pending = await stack.http('GET', `/api/orders/${orderId}`, { token: alice });
+    expect(accepted.headers.location).toBe(`/api/orders/${orderId}`);
+    const pending = await api.getOrder(alice, orderId);
     expect(pending.body.status).toBe('pending');
-    expect(pending.headers.get('retry-after')).toBe('1');
+    expect(pending.headers['retry-after']).toBe('1');
 
     // the price changes before the worker gets to it: the order is re-priced
-    const admin = tokenFor('admin-1', 'admin');
-    expect((await stack.http('PATCH', `/api/admin/products/${productId}`, { token: admin, body: { price: '12.50' } })).status).toBe(200);
+    expect((await api.patchProduct(admin('admin-1'), productId, { price: '12.50' })).status).toBe(200);
 
-    const poll = stack.http('GET', `/api/orders/${orderId}?wait=15`, { token: alice });
+    const poll = api.getOrder(alice, orderId, '?wait=15');
     await stack.startWorker();
     const started = Date.now();
     const placed = await poll;
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(placed.status).toBe(200);
-    expect(placed.headers.get('retry-after')).toBeNull();
+    expect(placed.headers['retry-after']).toBeUndefined();
     expect(placed.body).toMatchObject({
       order_id: orderId,
       status: 'placed',
@@ -46,37 +46,30 @@ describe('checkout across processes: API and worker', () => {
       items_count: 2,
       items: [{ product_id: productId, name: 'Kettle', unit_price: '12.50', quantity: 2, line_total: '25.00' }],
     });
-    expect(placed.body.status_history.map((entry: { status: string }) => entry.status)).toEqual(['pending', 'placed']);
+    expect(placed.body.status_history!.map((entry) => entry.status)).toEqual(['pending', 'placed']);
 
     const [product] = await stack.sql('SELECT stock FROM products WHERE id = $1', [productId]);
     expect(product.stock).toBe(8);
     expect(await stack.sql('SELECT 1 FROM cart_items WHERE user_id = $1', ['alice'])).toHaveLength(0);
-    expect((await stack.http('GET', '/api/cart', { token: alice })).body).toEqual({ items: [], items_count: 0, total_price: '0.00' });
+    expect((await api.getCart(alice)).body).toEqual({ items: [], items_count: 0, total_price: '0.00' });
   });
 
   it('the worker logs carry the order id and the request id of the checkout', async () => {
-    const bob = tokenFor('bob');
-    const productId = await stack.createProduct({ price: '3.00', stock: 5 });
-    await stack.http('POST', '/api/cart', { token: bob, body: { product_id: productId } });
-    const accepted = await stack.http('POST', '/api/checkout', {
-      token: bob,
-      body: { contact: 'bob@example.com', address: '2 Main Street, Springfield' },
-      headers: { 'x-request-id': 'trace-bob-1' },
-    });
+    const bob = actor('bob');
+    const productId = (await given.product({ price: '3.00', stock: 5 })).id;
+    await given.cart(bob, productId);
+    const accepted = await api.checkout(bob, { contact: 'bob@example.com', address: '2 Main Street, Springfield' }, { 'x-request-id': 'trace-bob-1' });
     expect(accepted.status).toBe(202);
     const line = await stack.workers[0]!.waitForLine(new RegExp(`"order_id":"${accepted.body.order_id}".*"order placed"`));
     expect(JSON.parse(line)).toMatchObject({ order_id: accepted.body.order_id, request_id: 'trace-bob-1' });
   });
 
   it('an empty cart is 422 CART_EMPTY and a bad body 400, with no order created', async () => {
-    const carol = tokenFor('carol');
-    const empty = await stack.http('POST', '/api/checkout', {
-      token: carol,
-      body: { contact: 'carol@example.com', address: '3 Main Street, Springfield' },
-    });
+    const carol = actor('carol');
+    const empty = await api.checkout(carol, { contact: 'carol@example.com', address: '3 Main Street, Springfield' });
     expect(empty.status).toBe(422);
     expect(empty.body.code).toBe('CART_EMPTY');
-    const bad = await stack.http('POST', '/api/checkout', { token: carol, body: { contact: 'c', address: 42 } });
+    const bad = await api.checkout(carol, { contact: 'c', address: 42 });
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('VALIDATION_ERROR');
     expect(await stack.sql('SELECT 1 FROM orders WHERE user_id = $1', ['carol'])).toHaveLength(0);

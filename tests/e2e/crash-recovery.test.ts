@@ -1,31 +1,27 @@
 import { Client } from 'pg';
 import { expectInvariants } from '../support/invariants';
 import { deleteQueueKeys } from '../../shared/queue/queue-keys';
-import { checkoutOne, startStack, type Stack } from '../support/stack';
+import { waitFor } from '../../shared/async/wait-for';
+import { actor } from '../support/actors';
+import { givenFor } from '../support/given';
+import { startStack, type Stack } from '../support/stack';
 
 jest.setTimeout(90_000);
 
 /** Short BullMQ lock settings, so a dead worker's job is handed on within seconds. */
 const FAST_STALL = { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' };
 
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('crashes and lost queues', () => {
   let stack: Stack;
+  const given = givenFor(() => stack.api);
   beforeAll(async () => {
     stack = await startStack();
   });
   afterAll(() => stack.stop());
 
   it('a worker killed with SIGKILL inside the placement transaction commits nothing; another worker places the order exactly once', async () => {
-    const productId = await stack.createProduct({ price: '8.00', stock: 10 });
-    const orderId = await checkoutOne(stack, 'crash-1', productId, 2);
+    const productId = (await given.product({ price: '8.00', stock: 10 })).id;
+    const orderId = await given.pendingOrder(actor('crash-1'), [[productId, 2]]);
     // hold the product row, so the worker stops inside its transaction, after locking order and cart
     const blocker = new Client({ connectionString: stack.env.DATABASE_URL });
     await blocker.connect();
@@ -33,7 +29,8 @@ describe('crashes and lost queues', () => {
     await blocker.query('SELECT 1 FROM products WHERE id = $1 FOR UPDATE', [productId]);
 
     const doomed = await stack.startWorker(FAST_STALL);
-    await until(
+    await waitFor(
+      'the worker to block inside its transaction',
       async () =>
         (
           await stack.sql(
@@ -41,8 +38,7 @@ describe('crashes and lost queues', () => {
             [stack.databaseName],
           )
         ).length > 0,
-      20_000,
-      'the worker to block inside its transaction',
+      { timeoutMs: 20_000, intervalMs: 100 },
     );
     expect((await doomed.stop('SIGKILL')).signal).toBe('SIGKILL');
     await blocker.query('ROLLBACK');
@@ -62,8 +58,8 @@ describe('crashes and lost queues', () => {
   });
 
   it('when Redis loses the queue after the 202, the reconciler enqueues the order again and it is placed', async () => {
-    const productId = await stack.createProduct({ price: '4.00', stock: 10 });
-    const orderId = await checkoutOne(stack, 'lost-1', productId, 1);
+    const productId = (await given.product({ price: '4.00', stock: 10 })).id;
+    const orderId = await given.pendingOrder(actor('lost-1'), [[productId, 1]]);
     expect(await deleteQueueKeys(stack.redis, stack.env.QUEUE_PREFIX!)).toBeGreaterThan(0);
 
     const worker = await stack.startWorker({ RECONCILER_INTERVAL_MS: '300', RECONCILE_AFTER_MS: '500' });
@@ -76,8 +72,8 @@ describe('crashes and lost queues', () => {
   });
 
   it('an order that cannot be placed in time fails with PROCESSING_ERROR and its cart is unlocked', async () => {
-    const productId = await stack.createProduct({ price: '4.00', stock: 10 });
-    const orderId = await checkoutOne(stack, 'late-1', productId, 1);
+    const productId = (await given.product({ price: '4.00', stock: 10 })).id;
+    const orderId = await given.pendingOrder(actor('late-1'), [[productId, 1]]);
     await deleteQueueKeys(stack.redis, stack.env.QUEUE_PREFIX!);
     await stack.sql(`UPDATE orders SET created_at = now() - interval '1 hour' WHERE id = $1`, [orderId]);
 

@@ -1,11 +1,15 @@
 import { expectInvariants } from '../support/invariants';
+import { actor } from '../support/actors';
+import { givenFor } from '../support/given';
+import { routesFor } from '../support/routes';
 import { startStack, type Stack } from '../support/stack';
-import { tokenFor } from '../support/tokens';
 
 jest.setTimeout(120_000);
 
 describe('PostgreSQL connections killed mid-run', () => {
   let stack: Stack;
+  const api = routesFor(() => stack.api);
+  const given = givenFor(() => stack.api);
   beforeAll(async () => {
     stack = await startStack();
   });
@@ -13,15 +17,12 @@ describe('PostgreSQL connections killed mid-run', () => {
 
   it('when the workers lose their database connections repeatedly, jobs are retried and the invariants hold', async () => {
     const products = [
-      await stack.createProduct({ price: '2.50', stock: 40 }),
-      await stack.createProduct({ price: '7.25', stock: 12 }),
+      (await given.product({ price: '2.50', stock: 40 })).id,
+      (await given.product({ price: '7.25', stock: 12 })).id,
     ];
     const users = Array.from({ length: 30 }, (_, i) => `fault-${i}`);
     for (const [i, user] of users.entries()) {
-      const added = await stack.http('POST', '/api/cart', {
-        token: tokenFor(user),
-        body: { product_id: products[i % 2], quantity: 1 + (i % 3) },
-      });
+      const added = await api.addToCart(actor(user), { product_id: products[i % 2], quantity: 1 + (i % 3) });
       expect(added.status).toBe(201);
     }
     await Promise.all([stack.startWorker({ WORKER_CONCURRENCY: '4' }), stack.startWorker({ WORKER_CONCURRENCY: '4' })]);
@@ -41,10 +42,7 @@ describe('PostgreSQL connections killed mid-run', () => {
     })();
     const accepted = await Promise.all(
       users.map((user) =>
-        stack.http('POST', '/api/checkout', {
-          token: tokenFor(user),
-          body: { contact: `${user}@example.com`, address: '1 Fault Street, Faultville' },
-        }),
+        api.checkout(actor(user), { contact: `${user}@example.com`, address: '1 Fault Street, Faultville' }),
       ),
     );
     expect(accepted.map((res) => res.status)).toEqual(users.map(() => 202));

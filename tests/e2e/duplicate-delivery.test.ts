@@ -1,13 +1,16 @@
 import { Queue } from 'bullmq';
 import { CHECKOUT_QUEUE } from '../../shared/queue/checkout-queue';
 import { expectInvariants } from '../support/invariants';
-import { checkoutOne, startStack, type Stack } from '../support/stack';
+import { actor } from '../support/actors';
+import { givenFor } from '../support/given';
+import { startStack, type Stack } from '../support/stack';
 
 jest.setTimeout(90_000);
 
 describe('a job delivered twice, and workers racing on one order', () => {
   let stack: Stack;
   let queue: Queue;
+  const given = givenFor(() => stack.api);
   beforeAll(async () => {
     stack = await startStack();
     queue = new Queue(CHECKOUT_QUEUE, { connection: stack.redis, prefix: stack.env.QUEUE_PREFIX });
@@ -18,9 +21,9 @@ describe('a job delivered twice, and workers racing on one order', () => {
   });
 
   it('when the same order is delivered in several jobs to two workers at once, it is placed once and stock is taken once', async () => {
-    const productId = await stack.createProduct({ price: '5.00', stock: 100 });
+    const productId = (await given.product({ price: '5.00', stock: 100 })).id;
     const orderIds: string[] = [];
-    for (let i = 0; i < 10; i += 1) orderIds.push(await checkoutOne(stack, `dup-${i}`, productId, 3));
+    for (let i = 0; i < 10; i += 1) orderIds.push(await given.pendingOrder(actor(`dup-${i}`), [[productId, 3]]));
     // duplicates of every job, under other ids, as a redelivery would produce
     for (const [i, orderId] of orderIds.entries()) {
       for (const copy of [1, 2, 3]) {

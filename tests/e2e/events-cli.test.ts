@@ -1,7 +1,9 @@
 import { EVENT_TYPES } from '../../shared/events/event-catalogue';
 import { spawnService } from '../../shared/process/service-process';
-import { checkoutOne, startStack, type Stack } from '../support/stack';
-import { tokenFor } from '../support/tokens';
+import { waitFor } from '../../shared/async/wait-for';
+import { actor } from '../support/actors';
+import { givenFor } from '../support/given';
+import { startStack, type Stack } from '../support/stack';
 
 jest.setTimeout(90_000);
 
@@ -14,6 +16,7 @@ async function runScript(stack: Stack, entry: string, args: string[]): Promise<{
 
 describe('ML events end to end: relay, reference consumer, replay', () => {
   let stack: Stack;
+  const given = givenFor(() => stack.api);
   beforeAll(async () => {
     stack = await startStack();
     await stack.startWorker();
@@ -21,13 +24,13 @@ describe('ML events end to end: relay, reference consumer, replay', () => {
   afterAll(() => stack.stop());
 
   it('real checkouts reach the stream, and events:tail prints each event once with a valid envelope', async () => {
-    const productId = await stack.createProduct({ price: '6.00', stock: 10 });
-    const orderId = await checkoutOne(stack, 'ml-1', productId, 2);
+    const productId = (await given.product({ price: '6.00', stock: 10 })).id;
+    const orderId = await given.pendingOrder(actor('ml-1'), [[productId, 2]]);
     await stack.waitUntilNoPending();
-    const deadline = Date.now() + 10_000;
-    while ((await stack.redis.xlen(stack.env.ML_EVENTS_STREAM!)) < 3 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor('3 events in the stream', async () => (await stack.redis.xlen(stack.env.ML_EVENTS_STREAM!)) >= 3, {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
 
     const tail = await runScript(stack, 'scripts/events-tail.ts', ['--group', 'ml-test', '--count', '3']);
     expect(tail.code).toBe(0);
@@ -61,8 +64,8 @@ describe('ML events end to end: relay, reference consumer, replay', () => {
     expect(replay.lines.join('\n')).toMatch(/replayed 3 events/);
     expect(await stack.redis.xlen(stack.env.ML_EVENTS_STREAM!)).toBe(6);
 
-    const productId = await stack.createProduct({ price: '1.00', stock: 5 });
-    await stack.http('POST', '/api/cart', { token: tokenFor('ml-2'), body: { product_id: productId } });
+    const productId = (await given.product({ price: '1.00', stock: 5 })).id;
+    await given.cart(actor('ml-2'), productId);
     const tail = await runScript(stack, 'scripts/events-tail.ts', ['--group', 'ml-test', '--count', '1']);
     const printed = tail.lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
     expect(printed.map((event) => [event.type, event.user_id])).toEqual([['cart.item_added', 'ml-2']]);

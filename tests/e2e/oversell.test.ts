@@ -1,31 +1,32 @@
 import { expectInvariants } from '../support/invariants';
+import { actor } from '../support/actors';
+import { givenFor } from '../support/given';
+import { routesFor } from '../support/routes';
 import { startStack, type Stack } from '../support/stack';
-import { tokenFor } from '../support/tokens';
 
 jest.setTimeout(90_000);
 
 describe('oversell race across two worker processes', () => {
   let stack: Stack;
+  const api = routesFor(() => stack.api);
+  const given = givenFor(() => stack.api);
   beforeAll(async () => {
     stack = await startStack();
   });
   afterAll(() => stack.stop());
 
   it('20 concurrent checkouts for 5 in stock: exactly 5 placed, 15 failed OUT_OF_STOCK, stock 0, failed carts intact', async () => {
-    const productId = await stack.createProduct({ name: 'Limited', price: '19.99', stock: 5 });
+    const productId = (await given.product({ name: 'Limited', price: '19.99', stock: 5 })).id;
     const users = Array.from({ length: 20 }, (_, i) => `shopper-${i}`);
     for (const user of users) {
-      const added = await stack.http('POST', '/api/cart', { token: tokenFor(user), body: { product_id: productId } });
+      const added = await api.addToCart(actor(user), { product_id: productId });
       expect(added.status).toBe(201);
     }
     await Promise.all([stack.startWorker({ WORKER_CONCURRENCY: '5' }), stack.startWorker({ WORKER_CONCURRENCY: '5' })]);
 
     const accepted = await Promise.all(
       users.map((user) =>
-        stack.http('POST', '/api/checkout', {
-          token: tokenFor(user),
-          body: { contact: `${user}@example.com`, address: '1 Race Street, Raceville' },
-        }),
+        api.checkout(actor(user), { contact: `${user}@example.com`, address: '1 Race Street, Raceville' }),
       ),
     );
     expect(accepted.map((res) => res.status)).toEqual(users.map(() => 202));

@@ -1,7 +1,9 @@
 import { expectInvariants } from '../support/invariants';
 import type { ServiceProcess } from '../../shared/process/service-process';
+import { actor } from '../support/actors';
+import { givenFor } from '../support/given';
+import { routesFor } from '../support/routes';
 import { startStack, type Stack } from '../support/stack';
-import { tokenFor } from '../support/tokens';
 
 jest.setTimeout(90_000);
 
@@ -13,6 +15,8 @@ async function metricsUrl(worker: ServiceProcess): Promise<string> {
 
 describe('worker operations', () => {
   let stack: Stack;
+  const api = routesFor(() => stack.api);
+  const given = givenFor(() => stack.api);
   beforeAll(async () => {
     stack = await startStack();
   });
@@ -21,10 +25,10 @@ describe('worker operations', () => {
   it('each worker serves /health and Prometheus /metrics with job, queue and outbox figures', async () => {
     const worker = await stack.startWorker();
     const base = await metricsUrl(worker);
-    const productId = await stack.createProduct({ price: '3.00', stock: 50 });
-    const token = tokenFor('ops-1');
-    await stack.http('POST', '/api/cart', { token, body: { product_id: productId } });
-    await stack.http('POST', '/api/checkout', { token, body: { contact: 'ops@example.com', address: '1 Ops Lane' } });
+    const productId = (await given.product({ price: '3.00', stock: 50 })).id;
+    const ops = actor('ops-1');
+    await given.cart(ops, productId);
+    await given.checkoutOk(ops, { contact: 'ops@example.com', address: '1 Ops Lane' });
     await stack.waitUntilNoPending();
 
     const health = await fetch(`${base}/health`);
@@ -46,18 +50,13 @@ describe('worker operations', () => {
   });
 
   it('a worker stopped with SIGTERM under load finishes its jobs in flight: no job stalls, no order stays pending', async () => {
-    const productId = await stack.createProduct({ price: '1.25', stock: 1000 });
+    const productId = (await given.product({ price: '1.25', stock: 1000 })).id;
     const users = Array.from({ length: 40 }, (_, i) => `term-${i}`);
-    for (const user of users) {
-      await stack.http('POST', '/api/cart', { token: tokenFor(user), body: { product_id: productId, quantity: 2 } });
-    }
+    for (const user of users) await given.cart(actor(user), productId, 2);
     const first = await stack.startWorker({ WORKER_CONCURRENCY: '4' });
     await Promise.all(
       users.map((user) =>
-        stack.http('POST', '/api/checkout', {
-          token: tokenFor(user),
-          body: { contact: `${user}@example.com`, address: '1 Shutdown Street' },
-        }),
+        api.checkout(actor(user), { contact: `${user}@example.com`, address: '1 Shutdown Street' }),
       ),
     );
     await first.waitForLine(/"msg":"order placed"/);

@@ -1,10 +1,12 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
 import pino from 'pino';
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, type MlEvent } from '../../shared/events/event-catalogue';
 import type { Config } from '../../shared/config/config-schema';
-import type { RelaySettings } from '../../worker/relay/outbox-relay';
+import { OutboxRelay, type RelaySettings } from '../../worker/relay/outbox-relay';
+import type { FileTestApp } from '../support/test-app';
 
 /** One entry of the ML stream: its position, its `type` field and its parsed `event` field. */
 export interface StreamEntry {
@@ -66,4 +68,46 @@ export function expectValidEntry(entry: StreamEntry): void {
 /** The events of `type` in the stream entries, in stream order. */
 export function eventsOfType<T extends EventType>(entries: StreamEntry[], type: T): Array<Extract<MlEvent, { type: T }>> {
   return entries.filter((entry) => entry.type === type).map((entry) => entry.event as Extract<MlEvent, { type: T }>);
+}
+
+/**
+ * The ML stream of a test file's app, and a relay that publishes its outbox
+ * on demand (no background loop): Redis and a PostgreSQL session are opened in
+ * `beforeAll`, and the stream is deleted before the app closes.
+ */
+export function useEventStream(t: FileTestApp) {
+  let redis: Redis;
+  let pg: Client;
+  let relay: OutboxRelay;
+  beforeAll(async () => {
+    redis = new Redis(t.config.REDIS_URL);
+    pg = new Client({ connectionString: t.config.DATABASE_URL });
+    await pg.connect();
+    relay = new OutboxRelay(redis, relaySettings(t.config), silentLog);
+  });
+  t.beforeClose(async () => {
+    await redis.del(t.config.ML_EVENTS_STREAM);
+    await pg.end();
+    await redis.quit();
+  });
+
+  /** Publishes everything the outbox holds with the relay, then returns the whole stream. */
+  async function publishAndRead(): Promise<StreamEntry[]> {
+    while ((await relay.publishBatch(pg)) > 0);
+    const [left] = await t.sql<{ n: number }>('SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL');
+    expect(left!.n).toBe(0);
+    return readStream(redis, t.config.ML_EVENTS_STREAM);
+  }
+
+  /** The published events of one user, in stream order, each checked against its schema and its outbox row. */
+  async function publishedFor(userId: string): Promise<MlEvent[]> {
+    const entries = (await publishAndRead()).filter((entry) => entry.event?.user_id === userId);
+    const rows = await t.sql<{ event_id: string; type: string }>('SELECT event_id, type FROM outbox_events WHERE user_id = $1 ORDER BY id', [userId]);
+    for (const entry of entries) expectValidEntry(entry);
+    // each committed row is in the stream exactly once, in outbox order
+    expect(entries.map((entry) => [entry.event.event_id, entry.type])).toEqual(rows.map((row) => [row.event_id, row.type]));
+    return entries.map((entry) => entry.event);
+  }
+
+  return { publishAndRead, publishedFor };
 }

@@ -7,14 +7,14 @@ import { placeOrder } from '../../shared/placement/place-order';
 import { OutboxRelay, type RelaySettings } from '../../worker/relay/outbox-relay';
 import { purgePublished, readUnpublished } from '../../shared/events/outbox-repository';
 import { appendToStream } from '../../shared/events/stream-publisher';
-import { createProductViaApi, startTestApp, type TestApp } from '../support/test-app';
-import { bearer, tokenFor } from '../support/tokens';
+import { actor } from '../support/actors';
+import { givenFor } from '../support/given';
+import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../../shared/async/wait-for';
 import { expectValidEntry, readStream, relaySettings, silentLog, type StreamEntry } from './ml-stream';
 
 /** The relay's advisory lock key (worker/relay/outbox-relay.ts), as pg_locks shows a one-bigint key: objid, objsubid 1. */
 const RELAY_LOCK_OBJID = 7_201_003;
-const CHECKOUT_BODY = { contact: 'relay@example.com', address: '1 Test Street, Testville' };
 
 describe('outbox relay: at least once, in order per order, one leader', () => {
   let t: TestApp;
@@ -23,6 +23,7 @@ describe('outbox relay: at least once, in order per order, one leader', () => {
   const clients: Client[] = [];
   const relays: OutboxRelay[] = [];
   let users = 0;
+  const given = givenFor(() => t.api);
 
   beforeAll(async () => {
     t = await startTestApp({ DB_POOL_MAX: '20' });
@@ -87,24 +88,6 @@ describe('outbox relay: at least once, in order per order, one leader', () => {
   const untilAllPublished = (timeoutMs = 15_000) =>
     waitFor('every outbox row to be marked published', async () => (await unpublishedCount()) === 0, { timeoutMs });
 
-  const createProduct = async (price: string, stock: number) => (await createProductViaApi(t.app, { price, stock })).id;
-
-  async function addToCart(userId: string, productId: string, quantity: number): Promise<void> {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/cart',
-      headers: bearer(tokenFor(userId)),
-      payload: { product_id: productId, quantity },
-    });
-    expect([200, 201]).toContain(res.statusCode);
-  }
-
-  async function checkout(userId: string): Promise<string> {
-    const res = await t.app.inject({ method: 'POST', url: '/api/checkout', headers: bearer(tokenFor(userId)), payload: CHECKOUT_BODY });
-    expect(res.statusCode).toBe(202);
-    return res.json<{ order_id: string }>().order_id;
-  }
-
   function countById(entries: StreamEntry[]): Map<string, number> {
     const counts = new Map<string, number>();
     for (const entry of entries) counts.set(entry.event.event_id, (counts.get(entry.event.event_id) ?? 0) + 1);
@@ -149,13 +132,13 @@ describe('outbox relay: at least once, in order per order, one leader', () => {
     const stream = newStream('order');
     const relay = newRelay({ stream, batchSize: 2, pollMs: 50 });
     relay.start();
-    const product = await createProduct('4.00', 1000);
+    const product = (await given.product({ price: '4.00', stock: 1000 })).id;
     const shoppers = Array.from({ length: 5 }, () => newUserId('orderly'));
 
     const orders = await Promise.all(
       shoppers.map(async (userId) => {
-        await addToCart(userId, product, 2);
-        const orderId = await checkout(userId);
+        await given.cart(actor(userId), product, 2);
+        const orderId = await given.checkoutOk(actor(userId));
         expect((await placeOrder(t.app.db, orderId)).status).toBe('placed');
         await cancelOrder(t.app.db, { orderId, actor: `customer:${userId}`, ownerId: userId });
         return orderId;
@@ -183,7 +166,7 @@ describe('outbox relay: at least once, in order per order, one leader', () => {
     second.start();
     const monitor = await connect();
 
-    const products = [await createProduct('1.25', 100_000), await createProduct('2.75', 100_000)];
+    const products = [await given.product({ price: '1.25', stock: 100_000 }), await given.product({ price: '2.75', stock: 100_000 })];
     const shoppers = Array.from({ length: 8 }, () => newUserId('busy'));
     let writing = true;
     let maxHolders = 0;
@@ -205,7 +188,7 @@ describe('outbox relay: at least once, in order per order, one leader', () => {
     // 8 users × 25 adds, the users side by side
     await Promise.all(
       shoppers.map(async (userId, u) => {
-        for (let k = 0; k < 25; k++) await addToCart(userId, products[(u + k) % 2]!, 1);
+        for (let k = 0; k < 25; k++) await given.cart(actor(userId), products[(u + k) % 2]!, 1);
       }),
     );
     writing = false;

@@ -4,11 +4,16 @@ import { buildApp } from '../../api/app';
 import type { Config } from '../../shared/config/config-schema';
 import { loadConfig } from '../../shared/config/load-config';
 import { createTestDatabase } from './test-database';
-import { bearer, TEST_JWT_SECRET, tokenFor } from './tokens';
+import { injectClient, type ApiClient } from './api-client';
+import { givenFor, type ProductValues } from './given';
+import type { ProductJson } from './rows';
+import { TEST_JWT_SECRET } from './tokens';
 
 export interface TestApp {
   app: FastifyInstance;
   config: Config;
+  /** The app's HTTP API through `inject`: the client the builders (`givenFor`) and the route helpers use. */
+  api: ApiClient;
   /** Runs SQL against the test database and returns the rows. */
   sql: <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
   close: () => Promise<void>;
@@ -45,6 +50,7 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
   return {
     app,
     config,
+    api: injectClient(app),
     sql: async <T>(text: string, params: unknown[] = []) => {
       const [rows] = await app.db.query(text, { bind: params });
       return rows as T[];
@@ -56,29 +62,52 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
   };
 }
 
-/** A product as the API answers it. */
-export interface ProductJson {
-  id: string;
-  name: string;
-  price: string;
-  stock: number;
-  seller_id: string | null;
-  active: boolean;
-  created_at: string;
-  updated_at: string;
+/** The test app of one test file (see `useTestApp`). */
+export interface FileTestApp extends TestApp {
+  /** Runs `cleanup` in `afterAll` before the app closes and its database is dropped (the last registered first). */
+  beforeClose: (cleanup: () => Promise<unknown>) => void;
 }
 
-/** Creates a product through the admin API (expecting 201) and returns it. */
-export async function createProductViaApi(
-  app: FastifyInstance,
-  values: { name?: string; price: string; stock: number; seller_id?: string | null },
-): Promise<ProductJson> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/admin/products',
-    headers: bearer(tokenFor('test-admin', 'admin')),
-    payload: { name: `Product ${randomBytes(3).toString('hex')}`, ...values },
+/**
+ * The test app of the calling file: started in `beforeAll` (on its own
+ * database), its queue emptied and the app closed in `afterAll`. The returned
+ * object stands for the app from the start, so describe-level code can write
+ * `givenFor(t.api)`; its other members are read inside hooks and tests.
+ */
+export function useTestApp(overrides: Record<string, string> = {}): FileTestApp {
+  let started: TestApp | undefined;
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const current = (): TestApp => {
+    if (!started) throw new Error('the test app starts in beforeAll: use it inside hooks and tests');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startTestApp(overrides);
   });
-  expect(res.statusCode).toBe(201);
-  return res.json<ProductJson>();
+  afterAll(async () => {
+    if (!started) return;
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await started.app.checkoutQueue.obliterate({ force: true });
+    await started.close();
+  });
+  return {
+    get app() {
+      return current().app;
+    },
+    get config() {
+      return current().config;
+    },
+    api: { request: (method, path, options) => current().api.request(method, path, options) },
+    sql: (text, params) => current().sql(text, params),
+    close: () => current().close(),
+    beforeClose: (cleanup) => cleanups.push(cleanup),
+  };
+}
+
+/**
+ * Creates a product through the admin API (expecting 201) and returns it.
+ * @deprecated Kept for tests/worker/start-worker.test.ts; new tests use `givenFor(t.api).product(values)`.
+ */
+export function createProductViaApi(app: FastifyInstance, values: ProductValues): Promise<ProductJson> {
+  return givenFor(injectClient(app)).product(values);
 }
