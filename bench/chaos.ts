@@ -1,0 +1,55 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runChaos, type ChaosOptions } from './chaos/run-chaos';
+
+/**
+ * `npm run chaos`: the full chaos run (see bench/chaos/run-chaos.ts) with
+ * default settings everywhere; prints its figures, writes them to
+ * bench/results/chaos.json, and exits 1 on any violated invariant.
+ * CHAOS_USERS, CHAOS_WORKERS and CHAOS_WINDOW_MS scale it.
+ */
+const windowMs = Number(process.env.CHAOS_WINDOW_MS ?? 20_000);
+const options: ChaosOptions = {
+  users: Number(process.env.CHAOS_USERS ?? 400),
+  products: 10,
+  stock: Number(process.env.CHAOS_STOCK ?? 60),
+  workers: Number(process.env.CHAOS_WORKERS ?? 2),
+  windowMs,
+  killEveryMs: 1_500,
+  flushAtMs: windowMs / 2,
+  terminateBackendsAtMs: [windowMs / 4, (windowMs * 3) / 4],
+  cutListenerAtMs: [windowMs / 3],
+  settleMs: 30_000,
+  pgServerUrl: process.env.CHAOS_PG_URL ?? 'postgres://postgres@127.0.0.1:5432',
+  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  log: (message) => console.log(`[${new Date().toISOString()}] ${message}`),
+};
+
+async function main(): Promise<void> {
+  const figures = await runChaos(options);
+  const { violations, ...rest } = figures;
+  console.table({
+    orders: rest.orders,
+    placed: rest.placed,
+    failed: rest.failed,
+    'worker kills': rest.faults.workerKills,
+    'redis flushes': rest.faults.redisFlushes,
+    'backend terminations': rest.faults.backendTerminations,
+    'listener cuts': rest.faults.listenerCuts,
+    's from last fault to all final': rest.secondsToAllFinal,
+    'events re-published': rest.eventsRepublished,
+    'checkout requests': rest.checkoutRequests,
+    'long-polls sent / answered': `${rest.longPolls.sent} / ${rest.longPolls.answered}`,
+  });
+  const out = path.resolve(__dirname, 'results/chaos.json');
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), options: { ...options, log: undefined }, figures }, null, 2)}\n`);
+  console.log(violations.length === 0 ? 'every invariant holds' : `VIOLATIONS:\n${violations.join('\n')}`);
+  console.log(`written to ${path.relative(process.cwd(), out)}`);
+  if (violations.length > 0) process.exitCode = 1;
+}
+
+main().catch((error: Error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
