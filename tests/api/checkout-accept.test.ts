@@ -3,7 +3,7 @@ import { expectError, UUID } from '../support/expectations';
 import { givenFor } from '../support/given';
 import { dbFor } from '../support/db';
 import { CHECKOUT_BODY, routesFor } from '../support/routes';
-import { startTestApp, useTestApp, type TestApp } from '../support/test-app';
+import { useTestApp, useTestAppWithoutRedis } from '../support/test-app';
 
 describe('POST /api/checkout', () => {
   const t = useTestApp();
@@ -132,7 +132,7 @@ describe('POST /api/checkout', () => {
       ['an empty body', ''],
     ])('%s', async (_label, raw) => {
       const before = await snapshot();
-      const res = await t.api.request('POST', '/api/checkout', { token: user.token, raw, headers: { 'content-type': 'application/json' } });
+      const res = await t.api.request('POST', '/api/checkout', { token: user.token, raw });
       expectError(res, 400, 'VALIDATION_ERROR');
       expect(await snapshot()).toEqual(before);
     });
@@ -175,18 +175,9 @@ describe('POST /api/checkout', () => {
 });
 
 describe('checkout while Redis is unreachable', () => {
-  let t: TestApp;
-  const api = routesFor(() => t.api);
-  const given = givenFor(() => t.api);
-
-  beforeAll(async () => {
-    t = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1' });
-  });
-  afterAll(async () => {
-    await t.close();
-    // ioredis leaves its 2 s connect-timeout timer behind after a refused connection
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
-  });
+  const t = useTestAppWithoutRedis();
+  const api = routesFor(t.api);
+  const given = givenFor(t.api);
 
   it('still answers 202 promptly, and the pending order is in PostgreSQL for the reconciler', async () => {
     const { user } = await given.userWithCart(2);

@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, useTestAppWithoutRedis, type TestApp } from '../support/test-app';
 
 describe('health', () => {
   let t: TestApp;
@@ -47,15 +47,7 @@ describe('health', () => {
 });
 
 describe('health when a dependency is down', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1' });
-  });
-  afterAll(async () => {
-    await t.close();
-    // ioredis leaves its 2 s connect-timeout timer behind after a refused connection
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
-  });
+  const t = useTestAppWithoutRedis();
 
   it('GET /health/ready is 503 naming redis', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/health/ready' });

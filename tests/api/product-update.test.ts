@@ -106,7 +106,6 @@ describe('changing a product: PATCH /api/admin/products/:id', () => {
     const res = await t.api.request('PATCH', `/api/admin/products/${product.id}`, {
       token: ADMIN.token,
       raw: '{"stock": ',
-      headers: { 'content-type': 'application/json' },
     });
     expectError(res, 400, 'VALIDATION_ERROR');
   });

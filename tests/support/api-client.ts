@@ -6,7 +6,7 @@ export interface RequestOptions {
   token?: string;
   /** Serialised as JSON with `content-type: application/json`. */
   body?: unknown;
-  /** A body sent byte for byte (malformed JSON, other media types); give its content-type in `headers`. */
+  /** A body sent byte for byte (malformed JSON, …) as `application/json` unless `headers` name another content-type. */
   raw?: string;
   headers?: Record<string, string>;
 }
@@ -31,10 +31,10 @@ export interface ApiClient {
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
 }
 
-function requestHeaders({ token, body, headers = {} }: RequestOptions): Record<string, string> {
+function requestHeaders({ token, body, raw, headers = {} }: RequestOptions): Record<string, string> {
   return {
     ...(token !== undefined && { authorization: `Bearer ${token}` }),
-    ...(body !== undefined && { 'content-type': 'application/json' }),
+    ...((body !== undefined || raw !== undefined) && { 'content-type': 'application/json' }),
     ...headers,
   };
 }

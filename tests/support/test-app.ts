@@ -75,6 +75,22 @@ export interface FileTestApp extends TestApp {
  * `givenFor(t.api)`; its other members are read inside hooks and tests.
  */
 export function useTestApp(overrides: Record<string, string> = {}): FileTestApp {
+  return fileTestApp(overrides, async (app) => {
+    await app.app.checkoutQueue.obliterate({ force: true });
+    await app.close();
+  });
+}
+
+/** `useTestApp` with Redis on a port nothing listens on: for what the app does while Redis is unreachable. */
+export function useTestAppWithoutRedis(): FileTestApp {
+  return fileTestApp({ REDIS_URL: 'redis://127.0.0.1:1' }, async (app) => {
+    await app.close();
+    // ioredis leaves its 2 s connect-timeout timer behind after a refused connection; outlive it so jest sees no open handle
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+  });
+}
+
+function fileTestApp(overrides: Record<string, string>, close: (app: TestApp) => Promise<void>): FileTestApp {
   let started: TestApp | undefined;
   const cleanups: Array<() => Promise<unknown>> = [];
   const current = (): TestApp => {
@@ -87,8 +103,7 @@ export function useTestApp(overrides: Record<string, string> = {}): FileTestApp 
   afterAll(async () => {
     if (!started) return;
     for (const cleanup of cleanups.reverse()) await cleanup();
-    await started.app.checkoutQueue.obliterate({ force: true });
-    await started.close();
+    await close(started);
   });
   return {
     get app() {
