@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderStatus } from '../../shared/domain/order-status';
 import { placeOrder } from '../../shared/placement/place-order';
-import { newUser } from '../support/actors';
+import { newUser, type Actor } from '../support/actors';
 import { expectError, ISO_UTC } from '../support/expectations';
 import { givenFor } from '../support/given';
 import { dbFor } from '../support/db';
@@ -15,7 +15,35 @@ describe('a customer cancels an order: POST /api/orders/:id/cancel', () => {
   const api = routesFor(t.api);
   const given = givenFor(t.api);
   const { snapshot, stockOf, statusOf, historyOf, statusesOf, orderEventsOf, orderState, moveOrder, placeFromCart } = dbFor(t);
-  const { placedOrder, orderIn } = lifecycleFor(t);
+  const { place, orderIn } = lifecycleFor(t);
+
+  /** An order of 3 × 5.00 and 4 × 7.00 out of stocks of 10 and 4, placed by `placeIt`; `stocks()` reads both stocks. */
+  async function placedTwoLineOrder(placeIt: (customer: Actor, orderId: string) => Promise<void>) {
+    const customer = newUser('customer');
+    const a = await given.product({ price: '5.00', stock: 10 });
+    const b = await given.product({ price: '7.00', stock: 4 });
+    const orderId = await given.pendingOrder(customer, [
+      [a, 3],
+      [b, 4],
+    ]);
+    await placeIt(customer, orderId);
+    const stocks = async () => [await stockOf(a.id), await stockOf(b.id)];
+    expect(await stocks()).toEqual([7, 0]);
+    return { customer, orderId, stocks };
+  }
+
+  /** The customer's cancel of that order: 200 with the order cancelled and its totals, and each line's stock given back. */
+  async function expectCancelledWithStockBack(customer: Actor, orderId: string, stocks: () => Promise<number[]>): Promise<void> {
+    const res = await api.cancel(customer, orderId);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      status: 'cancelled',
+      total_price: '43.00',
+      items_count: 7,
+      status_history: [{ status: 'pending' }, { status: 'placed' }, { status: 'cancelled' }],
+    });
+    expect(await stocks()).toEqual([10, 4]);
+  }
 
   describe('the order, its stock and its cart', () => {
     it('cancels a pending order: 200 with the order, history pending → cancelled, stock and cart unchanged', async () => {
@@ -46,30 +74,14 @@ describe('a customer cancels an order: POST /api/orders/:id/cancel', () => {
     });
 
     it('cancels a placed order and gives its stock back exactly once; cancelling again is 409 INVALID_TRANSITION', async () => {
-      const user = newUser();
-      const a = await given.product({ price: '5.00', stock: 10 });
-      const b = await given.product({ price: '7.00', stock: 4 });
-      await given.cart(user, a.id, 3);
-      await given.cart(user, b.id, 4);
-      const orderId = await given.checkoutOk(user);
-      await placeFromCart(orderId, user.id);
-      expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([7, 0]);
-
-      const res = await api.cancel(user, orderId);
-      expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({
-        status: 'cancelled',
-        total_price: '43.00',
-        items_count: 7,
-        status_history: [{ status: 'pending' }, { status: 'placed' }, { status: 'cancelled' }],
-      });
-      expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 4]);
+      const { customer, orderId, stocks } = await placedTwoLineOrder((user, id) => placeFromCart(id, user.id));
+      await expectCancelledWithStockBack(customer, orderId, stocks);
 
       const before = await snapshot();
-      const again = await api.cancel(user, orderId);
+      const again = await api.cancel(customer, orderId);
       expectError(again, 409, 'INVALID_TRANSITION');
       expect(await snapshot()).toEqual(before);
-      expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 4]);
+      expect(await stocks()).toEqual([10, 4]);
       expect(await statusesOf(orderId)).toEqual(['pending', 'placed', 'cancelled']);
     });
 
@@ -164,24 +176,8 @@ describe('a customer cancels an order: POST /api/orders/:id/cancel', () => {
     });
 
     it('cancels a placed order and gives each line its stock back exactly once; a second cancel is 409 INVALID_TRANSITION', async () => {
-      const customer = newUser('customer');
-      const a = await given.product({ seller_id: null, stock: 10, price: '5.00' });
-      const b = await given.product({ seller_id: null, stock: 4, price: '7.00' });
-      const orderId = await placedOrder(customer, [
-        [a, 3],
-        [b, 4],
-      ]);
-      expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([7, 0]);
-
-      const res = await api.cancel(customer, orderId);
-      expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({
-        status: 'cancelled',
-        total_price: '43.00',
-        items_count: 7,
-        status_history: [{ status: 'pending' }, { status: 'placed' }, { status: 'cancelled' }],
-      });
-      expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 4]);
+      const { customer, orderId, stocks } = await placedTwoLineOrder((_user, id) => place(id));
+      await expectCancelledWithStockBack(customer, orderId, stocks);
       expect(await historyOf(orderId)).toEqual([
         { status: 'pending', actor: `customer:${customer.id}` },
         { status: 'placed', actor: 'worker' },
@@ -200,7 +196,7 @@ describe('a customer cancels an order: POST /api/orders/:id/cancel', () => {
       expectError(again, 409, 'INVALID_TRANSITION');
       expect(again.body).toMatchObject({ current_status: 'cancelled' });
       expect(await orderState(orderId)).toEqual(before);
-      expect([await stockOf(a.id), await stockOf(b.id)]).toEqual([10, 4]);
+      expect(await stocks()).toEqual([10, 4]);
     });
 
     it.each<OrderStatus>(['failed', 'shipped', 'delivered', 'cancelled'])(

@@ -41,11 +41,9 @@ describe('ML event envelopes: every entry in the stream is schema-valid', () => 
     expect((await placeOrder(t.app.db, delivered)).status).toBe('placed');
     await moveOrder(delivered, 'shipped', { actor: 'admin:test' });
     await moveOrder(delivered, 'delivered', { actor: 'admin:test' });
-    await given.cart(shopper, product, 1);
-    const cancelled = await given.checkoutOk(shopper);
+    const cancelled = await given.pendingOrder(shopper, [[product, 1]]);
     await cancelOrder(t.app.db, { orderId: cancelled, actor: `customer:${shopper.id}`, ownerId: shopper.id });
-    await given.cart(shopper, scarce, 2);
-    const failed = await given.checkoutOk(shopper);
+    const failed = await given.pendingOrder(shopper, [[scarce, 2]]);
     await t.sql('UPDATE products SET stock = 0 WHERE id = $1', [scarce]);
     expect(await placeOrder(t.app.db, failed)).toEqual({ status: 'failed', reason: 'OUT_OF_STOCK' });
 

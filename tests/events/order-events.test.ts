@@ -49,9 +49,7 @@ describe('ML events of checkout and orders: every move emits its event, once', (
     const user = newUser();
     const a = (await given.product({ price: '19.99', stock: 10 })).id;
     const b = (await given.product({ price: '0.99', stock: 10 })).id;
-    await given.cart(user, a, 1);
-    await given.cart(user, b, 3);
-    const orderId = await given.checkoutOk(user);
+    const orderId = await given.pendingOrder(user, [[a, 1], [b, 3]]);
 
     expect(await placeOrder(t.app.db, orderId)).toEqual({ status: 'placed', totalPrice: '22.96', itemsCount: 4 });
 
@@ -77,9 +75,7 @@ describe('ML events of checkout and orders: every move emits its event, once', (
     const user = newUser();
     const plenty = (await given.product({ price: '1.00', stock: 10 })).id;
     const scarce = (await given.product({ price: '4.00', stock: 5 })).id;
-    await given.cart(user, plenty, 2);
-    await given.cart(user, scarce, 3);
-    const orderId = await given.checkoutOk(user);
+    const orderId = await given.pendingOrder(user, [[plenty, 2], [scarce, 3]]);
     await t.sql('UPDATE products SET stock = 1 WHERE id = $1', [scarce]);
 
     expect(await placeOrder(t.app.db, orderId)).toEqual({ status: 'failed', reason: 'OUT_OF_STOCK' });
@@ -100,8 +96,7 @@ describe('ML events of checkout and orders: every move emits its event, once', (
   it('cancelling a pending order emits order.cancelled with previous_status pending and no totals', async () => {
     const user = newUser();
     const product = (await given.product({ price: '7.00', stock: 10 })).id;
-    await given.cart(user, product, 1);
-    const orderId = await given.checkoutOk(user);
+    const orderId = await given.pendingOrder(user, [[product, 1]]);
 
     await cancelOrder(t.app.db, { orderId, actor: `customer:${user.id}`, ownerId: user.id });
 
@@ -115,8 +110,7 @@ describe('ML events of checkout and orders: every move emits its event, once', (
   it('cancelling a placed order emits order.cancelled with previous_status placed and the order totals', async () => {
     const user = newUser();
     const product = (await given.product({ price: '7.25', stock: 10 })).id;
-    await given.cart(user, product, 2);
-    const orderId = await given.checkoutOk(user);
+    const orderId = await given.pendingOrder(user, [[product, 2]]);
     expect((await placeOrder(t.app.db, orderId)).status).toBe('placed');
 
     await cancelOrder(t.app.db, { orderId, actor: `customer:${user.id}`, ownerId: user.id });
@@ -129,8 +123,7 @@ describe('ML events of checkout and orders: every move emits its event, once', (
   it('shipping and delivering emit order.shipped and order.delivered with the order id', async () => {
     const user = newUser();
     const product = (await given.product({ price: '9.00', stock: 10 })).id;
-    await given.cart(user, product, 1);
-    const orderId = await given.checkoutOk(user);
+    const orderId = await given.pendingOrder(user, [[product, 1]]);
     expect((await placeOrder(t.app.db, orderId)).status).toBe('placed');
 
     await moveOrder(orderId, 'shipped', { actor: 'admin:test' });
@@ -148,8 +141,7 @@ describe('ML events of checkout and orders: every move emits its event, once', (
   it('an order the reconciler expires emits order.failed with PROCESSING_ERROR and no products', async () => {
     const user = newUser();
     const product = (await given.product({ price: '6.00', stock: 10 })).id;
-    await given.cart(user, product, 1);
-    const orderId = await given.checkoutOk(user);
+    const orderId = await given.pendingOrder(user, [[product, 1]]);
 
     expect(await expirePendingOrders(t.app.db, 0)).toContain(orderId);
 
@@ -180,8 +172,7 @@ describe('ML events of checkout and orders: every move emits its event, once', (
   it('a refused transition emits nothing', async () => {
     const user = newUser();
     const product = (await given.product({ price: '9.00', stock: 10 })).id;
-    await given.cart(user, product, 1);
-    const orderId = await given.checkoutOk(user);
+    const orderId = await given.pendingOrder(user, [[product, 1]]);
     const before = await outboxOf(user.id);
 
     const moved = await t.app.db.transaction((transaction) =>
