@@ -2,32 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { requestCheckout } from '../../shared/checkout/checkout-service';
 import { cancelOrder } from '../../shared/orders/order-service';
 import { placeOrder, type PlacementOutcome } from '../../shared/placement/place-order';
+import type { CartRow, OrderItemRow, OrderRow, StatusHistoryRow } from '../support/rows';
 import { startTestApp, type TestApp } from '../support/test-app';
-
-interface OrderRow {
-  id: string;
-  user_id: string;
-  status: string;
-  total_price: string | null;
-  items_count: number | null;
-  failure_reason: string | null;
-  failure_details: { products: Array<{ product_id: string; requested: number; available: number }> } | null;
-}
-
-interface OrderItemRow {
-  product_id: string;
-  name: string;
-  unit_price: string;
-  quantity: number;
-  line_total: string;
-}
-
-interface CartRow {
-  id: string;
-  user_id: string;
-  product_id: string;
-  quantity: number;
-}
 
 describe('placeOrder (worker placement, one transaction)', () => {
   let t: TestApp;
@@ -71,16 +47,16 @@ describe('placeOrder (worker placement, one transaction)', () => {
     (await t.sql<{ stock: number }>('SELECT stock FROM products WHERE id = $1', [productId]))[0]!.stock;
   const orderRow = async (orderId: string) => (await t.sql<OrderRow>('SELECT * FROM orders WHERE id = $1', [orderId]))[0]!;
   const orderItems = (orderId: string) =>
-    t.sql<OrderItemRow>(
+    t.sql<Omit<OrderItemRow, 'order_id' | 'seller_id'>>(
       'SELECT product_id, name, unit_price, quantity, line_total FROM order_items WHERE order_id = $1 ORDER BY name',
       [orderId],
     );
   const history = (orderId: string) =>
-    t.sql<{ status: string; actor: string }>('SELECT status, actor FROM order_status_history WHERE order_id = $1 ORDER BY id', [
+    t.sql<Pick<StatusHistoryRow, 'status' | 'actor'>>('SELECT status, actor FROM order_status_history WHERE order_id = $1 ORDER BY id', [
       orderId,
     ]);
   const cartOf = (userId: string) =>
-    t.sql<CartRow>('SELECT id, user_id, product_id, quantity FROM cart_items WHERE user_id = $1 ORDER BY id', [userId]);
+    t.sql<Omit<CartRow, 'updated_at'>>('SELECT id, user_id, product_id, quantity FROM cart_items WHERE user_id = $1 ORDER BY id', [userId]);
 
   /** Everything a placement could change, to compare before and after. */
   async function snapshot(orderId: string, userId: string, productIds: string[]) {
