@@ -5,7 +5,7 @@ import { dbFor } from '../support/db';
 import { CHECKOUT_BODY, routesFor } from '../support/routes';
 import { useTestApp, useTestAppWithoutRedis } from '../support/test-app';
 
-describe('POST /api/checkout', () => {
+describe('accepting a checkout: POST /api/checkout answers 202 with a pending order, or refuses and creates nothing', () => {
   const t = useTestApp();
   const api = routesFor(t.api);
   const given = givenFor(t.api);

@@ -4,7 +4,7 @@ import { dbFor } from '../support/db';
 import { CHECKOUT_BODY, routesFor } from '../support/routes';
 import { useTestApp } from '../support/test-app';
 
-describe('Idempotency-Key', () => {
+describe('checkout with an Idempotency-Key: the same key and body replay the order, another body is refused', () => {
   const t = useTestApp();
   const api = routesFor(t.api);
   const given = givenFor(t.api);

@@ -6,7 +6,7 @@ import { ORDER_FIELDS } from '../support/rows';
 import { CHECKOUT_BODY, routesFor } from '../support/routes';
 import { useTestApp } from '../support/test-app';
 
-describe('GET /api/orders', () => {
+describe("listing a customer's orders: GET /api/orders", () => {
   const t = useTestApp();
   const api = routesFor(t.api);
   const given = givenFor(t.api);

@@ -6,7 +6,7 @@ import { dbFor } from '../support/db';
 import { routesFor } from '../support/routes';
 import { useTestApp } from '../support/test-app';
 
-describe('long-poll ?wait=N', () => {
+describe('long-polling an order: GET /api/orders/:id?wait=N answers on the change or at the deadline', () => {
   const t = useTestApp();
   const api = routesFor(t.api);
   const given = givenFor(t.api);

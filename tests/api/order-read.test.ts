@@ -7,7 +7,7 @@ import { ORDER_FIELDS } from '../support/rows';
 import { CHECKOUT_BODY, routesFor } from '../support/routes';
 import { useTestApp } from '../support/test-app';
 
-describe('GET /api/orders/:id', () => {
+describe('reading an order: GET /api/orders/:id', () => {
   const t = useTestApp();
   const api = routesFor(t.api);
   const given = givenFor(t.api);
