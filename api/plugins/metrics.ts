@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,6 +29,14 @@ export const metricsPlugin = fp(
       labelNames: ['replayed'] as const,
       registers: [registry],
     });
+    new Gauge({
+      name: 'order_long_polls_waiting',
+      help: 'GET /api/orders/:id?wait=N requests waiting for a status change',
+      registers: [registry],
+      collect() {
+        this.set(app.orderWaiters());
+      },
+    });
     app.decorate('metrics', { checkoutsAccepted });
 
     app.addHook('onResponse', async (request, reply) => {
@@ -44,5 +52,5 @@ export const metricsPlugin = fp(
       reply.type(registry.contentType).send(await registry.metrics()),
     );
   },
-  { name: 'metrics' },
+  { name: 'metrics', dependencies: ['order-watch'] },
 );

@@ -16,6 +16,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Long-poll support: wake waiting requests when an order's status changes. */
     watchOrder: (orderId: string) => OrderWatch;
+    /** Long-polls waiting right now (a gauge for operators; tests wait on it). */
+    orderWaiters: () => number;
   }
 }
 
@@ -56,6 +58,7 @@ export const orderWatchPlugin = fp(
       log: app.log,
     });
 
+    app.decorate('orderWaiters', () => [...waiters.values()].reduce((sum, set) => sum + set.size, 0));
     app.decorate('watchOrder', (orderId: string): OrderWatch => {
       let resolve: () => void = () => undefined;
       const fired = new Promise<void>((done) => {

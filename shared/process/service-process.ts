@@ -3,7 +3,7 @@ import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-/** A real API or worker process started by a test, with its log lines kept for assertions and debugging. */
+/** A real API or worker process started by a test, the benchmark or the chaos run, with its log lines kept. */
 export interface ServiceProcess {
   name: string;
   child: ChildProcess;

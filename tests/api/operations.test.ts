@@ -1,3 +1,4 @@
+import { waitFor } from '../../shared/async/wait-for';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { bearer, tokenFor } from '../support/tokens';
 
@@ -112,7 +113,7 @@ describe('API shutdown with a long-poll waiting', () => {
     });
     const started = Date.now();
     const poll = t.app.inject({ method: 'GET', url: `/api/orders/${accepted.json().order_id}?wait=20`, headers: bearer(token) });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor('the long-poll to be waiting', async () => t.app.orderWaiters() === 1);
     await t.close();
     const res = await poll;
     expect(Date.now() - started).toBeLessThan(5_000);

@@ -5,8 +5,6 @@ import type { Config } from '../../shared/config/config-schema';
 import { loadConfig } from '../../shared/config/load-config';
 import { createTestDatabase } from './test-database';
 import { injectClient, type ApiClient } from './api-client';
-import { givenFor, type ProductValues } from './given';
-import type { ProductJson } from './rows';
 import { TEST_JWT_SECRET } from './tokens';
 
 export interface TestApp {
@@ -117,12 +115,4 @@ function fileTestApp(overrides: Record<string, string>, close: (app: TestApp) =>
     close: () => current().close(),
     beforeClose: (cleanup) => cleanups.push(cleanup),
   };
-}
-
-/**
- * Creates a product through the admin API (expecting 201) and returns it.
- * @deprecated Kept for tests/worker/start-worker.test.ts; new tests use `givenFor(t.api).product(values)`.
- */
-export function createProductViaApi(app: FastifyInstance, values: ProductValues): Promise<ProductJson> {
-  return givenFor(injectClient(app)).product(values);
 }
