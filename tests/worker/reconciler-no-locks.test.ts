@@ -1,9 +1,10 @@
 import type { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { waitFor } from '../../shared/async/wait-for';
 import { requestCheckout } from '../../shared/checkout/checkout-service';
-import { createCheckoutQueue, type CheckoutJobData, type CheckoutJobResult } from '../../shared/queue/checkout-queue';
+import type { CheckoutJobData, CheckoutJobResult } from '../../shared/queue/checkout-queue';
 import { reconcileOnce, type ReconcilerSettings } from '../../worker/reconciler/reconciler';
+import { useCheckoutQueue } from '../support/checkout-queue';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const SETTINGS: ReconcilerSettings = { intervalMs: 1_000, reconcileAfterMs: 10_000, pendingTimeoutMs: 300_000 };
@@ -16,13 +17,12 @@ describe('reconciler and row locks', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    connection = new Redis(t.config.REDIS_URL, { maxRetriesPerRequest: null });
-    queue = createCheckoutQueue(connection, t.config.QUEUE_PREFIX);
+  });
+  const jobs = useCheckoutQueue(() => t);
+  beforeAll(() => {
+    ({ connection, queue } = { connection: jobs.connection(), queue: jobs.queue() });
   });
   afterAll(async () => {
-    await queue?.obliterate({ force: true }).catch(() => undefined);
-    await queue?.close();
-    await connection?.quit();
     await t?.close();
   });
 

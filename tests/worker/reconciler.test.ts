@@ -11,6 +11,7 @@ import {
 } from '../../shared/queue/checkout-queue';
 import { expirePendingOrders } from '../../shared/orders/expire-pending-orders';
 import { reconcileOnce, type ReconcilerSettings } from '../../worker/reconciler/reconciler';
+import { useCheckoutQueue } from '../support/checkout-queue';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const SETTINGS: ReconcilerSettings = { intervalMs: 1_000, reconcileAfterMs: 10_000, pendingTimeoutMs: 300_000 };
@@ -26,13 +27,12 @@ describe('reconciler', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    connection = new Redis(t.config.REDIS_URL, { maxRetriesPerRequest: null });
-    queue = createCheckoutQueue(connection, t.config.QUEUE_PREFIX);
+  });
+  const jobs = useCheckoutQueue(() => t);
+  beforeAll(() => {
+    ({ connection, queue } = { connection: jobs.connection(), queue: jobs.queue() });
   });
   afterAll(async () => {
-    await queue?.obliterate({ force: true }).catch(() => undefined);
-    await queue?.close();
-    await connection?.quit();
     await t?.close();
   });
   beforeEach(async () => {

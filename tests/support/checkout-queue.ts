@@ -1,0 +1,24 @@
+import type { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createCheckoutQueue, type CheckoutJobData, type CheckoutJobResult } from '../../shared/queue/checkout-queue';
+import type { TestApp } from './test-app';
+
+/**
+ * A checkout queue of the test app's prefix on a connection of the test's
+ * own (as a worker process has), for tests that look at or plug the jobs.
+ * Opened in `beforeAll`, obliterated and closed in `afterAll`.
+ */
+export function useCheckoutQueue(app: () => TestApp): { connection: () => Redis; queue: () => Queue<CheckoutJobData, CheckoutJobResult> } {
+  let connection: Redis | undefined;
+  let queue: Queue<CheckoutJobData, CheckoutJobResult> | undefined;
+  beforeAll(() => {
+    connection = new Redis(app().config.REDIS_URL, { maxRetriesPerRequest: null });
+    queue = createCheckoutQueue(connection, app().config.QUEUE_PREFIX);
+  });
+  afterAll(async () => {
+    await queue?.obliterate({ force: true }).catch(() => undefined);
+    await queue?.close();
+    await connection?.quit();
+  });
+  return { connection: () => connection!, queue: () => queue! };
+}
