@@ -1,4 +1,3 @@
-import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +12,7 @@ import { healthRoutes } from './health/health-routes';
 import { authPlugin } from './plugins/auth';
 import { metricsPlugin } from './plugins/metrics';
 import { bullBoardPlugin } from './plugins/bull-board';
+import { corsPlugin } from './plugins/cors';
 import { databasePlugin } from './plugins/database';
 import { errorHandlerPlugin, sendError } from './plugins/error-handler';
 import { openapiPlugin } from './plugins/openapi';
@@ -76,10 +76,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(authPlugin, { config });
   await app.register(openapiPlugin);
   await app.register(bullBoardPlugin, { config });
-  if (config.CORS_ORIGINS) {
-    const origins = config.CORS_ORIGINS.split(',').map((origin) => origin.trim());
-    await app.register(cors, { origin: origins.includes('*') ? '*' : origins, exposedHeaders: ['location', 'retry-after', 'x-request-id'] });
-  }
+  await app.register(corsPlugin, { config });
   // routes
   await app.register(healthRoutes);
   await app.register(productRoutes);

@@ -24,8 +24,11 @@ export const ConfigSchema = Type.Object({
   JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
-  /** Comma-separated origins allowed by CORS ("*" for any); empty disables CORS. */
-  CORS_ORIGINS: Type.String({ default: '' }),
+  /**
+   * Comma-separated origins a browser app may call the API from ("*" for any, "none" for no browser app).
+   * Unset: http://localhost:4200 (the Angular dev server) in development, none otherwise.
+   */
+  CORS_ORIGINS: Type.Optional(Type.String({ minLength: 1 })),
   /** Largest request body accepted, in bytes (413 above it). */
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 10485760, default: 65536 }),
   /** Run pending migrations when the API starts (guarded by an advisory lock). */

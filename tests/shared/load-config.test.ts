@@ -42,12 +42,12 @@ describe('loadConfig', () => {
       QUEUE_PREFIX: 'checkout',
       JWT_SECRET: SECRET,
       LOG_LEVEL: 'info',
-      CORS_ORIGINS: '',
       BODY_LIMIT_BYTES: 65536,
       MIGRATE_ON_START: true,
     });
     expect(config.JWT_ISSUER).toBeUndefined();
     expect(config.JWT_AUDIENCE).toBeUndefined();
+    expect(config.CORS_ORIGINS).toBeUndefined();
     expect(warnings).toEqual([]);
   });
 
