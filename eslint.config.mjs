@@ -12,11 +12,13 @@ import tseslint from 'typescript-eslint';
  */
 const folder = (name, why) => ({ regex: `^(\\.\\./)+${name}(/|$)`, message: `${name}/ ${why}` });
 const ADAPTER_RULES = {
+  shared: folder('shared', 'is the service\'s core: the client knows the API only through its OpenAPI types'),
   api: folder('api', 'is the HTTP adapter: move what you need into shared/'),
   worker: folder('worker', 'is the queue adapter: move what you need into shared/'),
   tests: folder('tests', 'is test code: production code and tools never import it'),
   bench: folder('bench', 'is the benchmark: nothing imports it'),
   scripts: folder('scripts', 'are command-line entry points: nothing imports them'),
+  client: folder('client', 'is a consumer of the API (browser apps, tests): the service never imports it'),
 };
 const DATA_LAYER = {
   group: ['sequelize', 'sequelize-typescript', 'pg'],
@@ -42,14 +44,15 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
-  { files: ['api/**/*.ts'], rules: boundaries(['worker', 'tests', 'bench', 'scripts']) },
-  { files: ['worker/**/*.ts'], rules: boundaries(['api', 'tests', 'bench', 'scripts']) },
-  { files: ['shared/**/*.ts'], rules: boundaries(['api', 'worker', 'tests', 'bench', 'scripts']) },
+  { files: ['api/**/*.ts'], rules: boundaries(['worker', 'tests', 'bench', 'scripts', 'client']) },
+  { files: ['worker/**/*.ts'], rules: boundaries(['api', 'tests', 'bench', 'scripts', 'client']) },
+  { files: ['shared/**/*.ts'], rules: boundaries(['api', 'worker', 'tests', 'bench', 'scripts', 'client']) },
   {
     files: ['shared/db/**/*.ts', 'shared/**/*-repository.ts'],
-    rules: boundaries(['api', 'worker', 'tests', 'bench', 'scripts'], { dataLayer: false }),
+    rules: boundaries(['api', 'worker', 'tests', 'bench', 'scripts', 'client'], { dataLayer: false }),
   },
-  { files: ['scripts/**/*.ts'], rules: boundaries(['api', 'worker', 'tests', 'bench']) },
+  { files: ['scripts/**/*.ts'], rules: boundaries(['api', 'worker', 'tests', 'bench', 'client']) },
+  { files: ['client/**/*.ts'], rules: boundaries(['api', 'worker', 'shared', 'tests', 'bench', 'scripts']) },
   { files: ['bench/**/*.ts'], rules: boundaries(['api', 'worker', 'tests', 'scripts'], { dataLayer: false }) },
   {
     files: ['tests/**/*.ts'],

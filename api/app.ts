@@ -9,6 +9,7 @@ import { orderRoutes } from './orders/order-routes';
 import { sellerOrderRoutes } from './seller/seller-order-routes';
 import { adminOrderRoutes } from './admin/admin-order-routes';
 import { healthRoutes } from './health/health-routes';
+import { COMPONENT_SCHEMAS } from './http/component-schemas';
 import { authPlugin } from './plugins/auth';
 import { metricsPlugin } from './plugins/metrics';
 import { bullBoardPlugin } from './plugins/bull-board';
@@ -19,7 +20,7 @@ import { openapiPlugin } from './plugins/openapi';
 import { orderWatchPlugin } from './plugins/order-watch';
 import { queuePlugin } from './plugins/queue';
 import { redisPlugin } from './plugins/redis';
-import { validatorCompiler } from './plugins/validation';
+import { createValidatorCompiler } from './plugins/validation';
 import { adminProductRoutes, productRoutes } from './products/product-routes';
 
 export interface BuildAppOptions {
@@ -60,7 +61,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.setValidatorCompiler(validatorCompiler);
+  for (const schema of COMPONENT_SCHEMAS) app.addSchema(schema);
+  app.setValidatorCompiler(createValidatorCompiler(COMPONENT_SCHEMAS));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -74,7 +76,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   // app tier
   await app.register(metricsPlugin);
   await app.register(authPlugin, { config });
-  await app.register(openapiPlugin);
+  await app.register(openapiPlugin, { config });
   await app.register(bullBoardPlugin, { config });
   await app.register(corsPlugin, { config });
   // routes

@@ -1,9 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { orderNotFound } from '../../shared/orders/order-errors';
 import { listOrderPage, moveOrderAsAdmin } from '../../shared/orders/order-service';
-import { BEARER, ErrorResponse, IdParams, StrictObject } from '../http/common-schemas';
+import { Type } from '@sinclair/typebox';
+import { BEARER, IdParams } from '../http/common-schemas';
 import { idParam } from '../http/id-param';
-import { OrderListQuery, OrderListResponse, OrderResponse, OrderStatusSchema } from '../orders/order-schemas';
+import { AUTHENTICATED, errorResponses, WITH_BODY } from '../http/responses';
+import {
+  INVALID_TRANSITION,
+  ORDER_NOT_FOUND,
+  OrderListQuery,
+  OrderPageSchema,
+  OrderSchema,
+  OrderStatusChangeSchema,
+} from '../orders/order-schemas';
+
+const ADMINS_ONLY = 'FORBIDDEN: admins only';
 import { toOrderJson, toOrderListJson } from '../orders/order-views';
 
 /** Admins see every order and may make any move the state machine allows. */
@@ -15,11 +26,15 @@ export const adminOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/admin/orders',
     {
       schema: {
+        operationId: 'listAdminOrders',
         tags: ['admin'],
         summary: 'All orders, newest first, optionally one status',
         security: BEARER,
         querystring: OrderListQuery,
-        response: { 200: OrderListResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse },
+        response: {
+          200: Type.Ref(OrderPageSchema, { description: 'One page of every order' }),
+          ...errorResponses({ 400: true, ...AUTHENTICATED, 403: ADMINS_ONLY }),
+        },
       },
     },
     async (request) => toOrderListJson(await listOrderPage(app.db, {}, request.query)),
@@ -32,16 +47,13 @@ export const adminOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['admin'],
         summary:
           'Move an order (any allowed move; placed → cancelled gives stock back; pending → placed runs the placement itself)',
+        operationId: 'updateAdminOrder',
         security: BEARER,
         params: IdParams,
-        body: StrictObject({ status: OrderStatusSchema }),
+        body: Type.Ref(OrderStatusChangeSchema),
         response: {
-          200: OrderResponse,
-          400: ErrorResponse,
-          401: ErrorResponse,
-          403: ErrorResponse,
-          404: ErrorResponse,
-          409: ErrorResponse,
+          200: Type.Ref(OrderSchema, { description: 'The order after the move (a placement that failed shows failed)' }),
+          ...errorResponses({ ...WITH_BODY, ...AUTHENTICATED, 403: ADMINS_ONLY, 404: ORDER_NOT_FOUND, 409: INVALID_TRANSITION }),
         },
       },
     },

@@ -1,31 +1,41 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { MAX_LINE_QUANTITY } from '../../shared/cart/cart-rules';
-import { Money, StrictObject, Uuid } from '../http/common-schemas';
+import { Id, Money, StrictObject, Uuid } from '../http/common-schemas';
 
-const Quantity = Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY });
-
-export const CartLineResponse = Type.Object(
+export const CartLineSchema = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
-    product_id: Type.String({ format: 'uuid' }),
-    name: Type.String(),
-    unit_price: Money,
-    quantity: Type.Integer(),
-    line_total: Money,
+    id: Id,
+    product_id: Id,
+    name: Type.String({ example: 'Pour-over kettle' }),
+    unit_price: Money('The product price now', '39.90'),
+    quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY, example: 2 }),
+    line_total: Money('unit_price × quantity', '79.80'),
   },
+  { $id: 'CartLine' },
 );
 
-export const CartResponse = Type.Object({
-  items: Type.Array(CartLineResponse),
-  items_count: Type.Integer({ description: 'Sum of the quantities' }),
-  total_price: Money,
-});
+export const CartSchema = Type.Object(
+  {
+    items: Type.Array(Type.Ref(CartLineSchema), { description: 'Oldest line first' }),
+    items_count: Type.Integer({ description: 'Sum of the quantities', example: 3 }),
+    total_price: Money('At current prices; the order is priced again when it is placed', '87.30'),
+  },
+  { $id: 'Cart' },
+);
 
-export const AddCartItemBody = StrictObject({
-  product_id: Uuid,
-  quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY, default: 1 })),
-});
-export type AddCartItemBody = Static<typeof AddCartItemBody>;
+export const AddCartItemRequestSchema = StrictObject(
+  {
+    product_id: Uuid,
+    quantity: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY, default: 1, description: 'Added to the line if the product is in the cart', example: 2 }),
+    ),
+  },
+  { $id: 'AddCartItemRequest' },
+);
 
-export const UpdateCartItemBody = StrictObject({ quantity: Quantity });
-export type UpdateCartItemBody = Static<typeof UpdateCartItemBody>;
+export const UpdateCartItemRequestSchema = StrictObject(
+  { quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY, description: 'The line\'s new quantity', example: 1 }) },
+  { $id: 'UpdateCartItemRequest' },
+);
+
+export const CART_SCHEMAS = [CartLineSchema, CartSchema, AddCartItemRequestSchema, UpdateCartItemRequestSchema];

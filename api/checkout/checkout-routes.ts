@@ -3,9 +3,11 @@ import type { FastifyRequest } from 'fastify';
 import { withTimeout } from '../../shared/async/with-timeout';
 import { requestCheckout } from '../../shared/checkout/checkout-service';
 import { enqueueCheckout } from '../../shared/queue/checkout-queue';
-import { BEARER, ErrorResponse } from '../http/common-schemas';
+import { Type } from '@sinclair/typebox';
+import { BEARER } from '../http/common-schemas';
 import { POLL_AFTER_SECONDS } from '../http/polling';
-import { CheckoutAccepted, CheckoutBody, CheckoutHeaders } from './checkout-schemas';
+import { AUTHENTICATED, errorResponses, WITH_BODY } from '../http/responses';
+import { CheckoutAcceptedSchema, CheckoutHeaders, CheckoutRequestSchema } from './checkout-schemas';
 
 /** The 202 never waits longer than this on Redis. */
 const ENQUEUE_TIMEOUT_MS = 1_000;
@@ -30,17 +32,29 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/checkout',
     {
       schema: {
+        operationId: 'createCheckout',
         tags: ['checkout'],
         summary: 'Turn the cart into an order, asynchronously (poll status_url)',
+        description:
+          'Answers 202 at once: the pending order exists, a worker places it. Poll `status_url` (after Retry-After ' +
+          'seconds, then with `?wait=20`) until the status is final. Send an Idempotency-Key to make retries safe.',
         security: BEARER,
         headers: CheckoutHeaders,
-        body: CheckoutBody,
+        body: Type.Ref(CheckoutRequestSchema),
         response: {
-          202: CheckoutAccepted,
-          400: ErrorResponse,
-          401: ErrorResponse,
-          409: ErrorResponse,
-          422: ErrorResponse,
+          202: Type.Ref(CheckoutAcceptedSchema, {
+            description: 'Accepted: the order is pending',
+            headers: {
+              Location: { type: 'string', description: 'The order to poll (equals status_url)' },
+              'Retry-After': { type: 'integer', description: 'Seconds to wait before the first poll' },
+            },
+          }),
+          ...errorResponses({
+            ...WITH_BODY,
+            ...AUTHENTICATED,
+            409: 'CHECKOUT_IN_PROGRESS: another checkout of this cart is pending (its order_id and status_url in the body)',
+            422: 'CART_EMPTY: nothing to check out; or IDEMPOTENCY_KEY_REUSED: the key was used with another body',
+          }),
         },
       },
     },

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { orderNotFound } from '../../shared/orders/order-errors';
 import { cancelOrder, getOrder, listOrderPage } from '../../shared/orders/order-service';
-import { BEARER, ErrorResponse, IdParams } from '../http/common-schemas';
+import { Type } from '@sinclair/typebox';
+import { BEARER, IdParams } from '../http/common-schemas';
 import { idParam } from '../http/id-param';
 import { POLL_AFTER_SECONDS } from '../http/polling';
-import { OrderListQuery, OrderListResponse, OrderQuery, OrderResponse } from './order-schemas';
+import { AUTHENTICATED, errorResponses } from '../http/responses';
+import { INVALID_TRANSITION, ORDER_NOT_FOUND, OrderListQuery, OrderPageSchema, OrderQuery, OrderSchema } from './order-schemas';
 import { toOrderJson, toOrderListJson } from './order-views';
 
 /** The caller's orders: poll one (optionally long-poll), list them, cancel one. */
@@ -15,12 +17,19 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/orders/:id',
     {
       schema: {
+        operationId: 'getOrder',
         tags: ['orders'],
         summary: 'An order with its items and status history; ?wait=N holds the answer while pending',
         security: BEARER,
         params: IdParams,
         querystring: OrderQuery,
-        response: { 200: OrderResponse, 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse },
+        response: {
+          200: Type.Ref(OrderSchema, {
+            description: 'The order',
+            headers: { 'Retry-After': { type: 'integer', description: 'Present while pending: seconds before the next poll' } },
+          }),
+          ...errorResponses({ 400: 'VALIDATION_ERROR: a bad wait', ...AUTHENTICATED, 404: ORDER_NOT_FOUND }),
+        },
       },
     },
     async (request, reply) => {
@@ -52,11 +61,15 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/orders',
     {
       schema: {
+        operationId: 'listOrders',
         tags: ['orders'],
         summary: "The caller's orders, newest first",
         security: BEARER,
         querystring: OrderListQuery,
-        response: { 200: OrderListResponse, 400: ErrorResponse, 401: ErrorResponse },
+        response: {
+          200: Type.Ref(OrderPageSchema, { description: 'One page of your orders' }),
+          ...errorResponses({ 400: 'VALIDATION_ERROR: a bad limit, cursor or status', ...AUTHENTICATED }),
+        },
       },
     },
     async (request) => toOrderListJson(await listOrderPage(app.db, { userId: request.user.id }, request.query)),
@@ -66,11 +79,15 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/orders/:id/cancel',
     {
       schema: {
+        operationId: 'cancelOrder',
         tags: ['orders'],
         summary: 'Cancel a pending or placed order (a placed order gets its stock back)',
         security: BEARER,
         params: IdParams,
-        response: { 200: OrderResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse },
+        response: {
+          200: Type.Ref(OrderSchema, { description: 'The cancelled order' }),
+          ...errorResponses({ 400: true, ...AUTHENTICATED, 404: ORDER_NOT_FOUND, 409: INVALID_TRANSITION }),
+        },
       },
     },
     async (request) => {

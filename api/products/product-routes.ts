@@ -7,9 +7,13 @@ import {
   listProducts,
   productNotFound,
 } from '../../shared/products/product-service';
-import { BEARER, ErrorResponse, IdParams, PageQuery } from '../http/common-schemas';
+import { Type } from '@sinclair/typebox';
+import { BEARER, IdParams, PageQuery, PUBLIC } from '../http/common-schemas';
 import { idParam } from '../http/id-param';
-import { CreateProductBody, ProductListResponse, ProductResponse, UpdateProductBody } from './product-schemas';
+import { AUTHENTICATED, errorResponses, INFRASTRUCTURE, WITH_BODY } from '../http/responses';
+import { CreateProductRequestSchema, ProductPageSchema, ProductSchema, UpdateProductRequestSchema } from './product-schemas';
+
+const PRODUCT_NOT_FOUND = 'PRODUCT_NOT_FOUND: no such product, or it is inactive';
 import { toProductJson } from './product-views';
 
 /** Public catalogue: `GET /api/products`, `GET /api/products/:id`. */
@@ -18,10 +22,15 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/products',
     {
       schema: {
+        operationId: 'listProducts',
         tags: ['products'],
         summary: 'List active products (keyset pagination)',
+        security: PUBLIC,
         querystring: PageQuery,
-        response: { 200: ProductListResponse, 400: ErrorResponse },
+        response: {
+          200: Type.Ref(ProductPageSchema, { description: 'One page, in catalogue order' }),
+          ...errorResponses({ 400: 'VALIDATION_ERROR: a bad limit or cursor', ...INFRASTRUCTURE }),
+        },
       },
     },
     async (request) => {
@@ -34,10 +43,15 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/products/:id',
     {
       schema: {
+        operationId: 'getProduct',
         tags: ['products'],
         summary: 'Get an active product',
+        security: PUBLIC,
         params: IdParams,
-        response: { 200: ProductResponse, 404: ErrorResponse },
+        response: {
+          200: Type.Ref(ProductSchema, { description: 'The product' }),
+          ...errorResponses({ 400: true, 404: PRODUCT_NOT_FOUND, ...INFRASTRUCTURE }),
+        },
       },
     },
     async (request) => toProductJson(await getActiveProduct(app.db, idParam(request.params.id, productNotFound))),
@@ -53,11 +67,15 @@ export const adminProductRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/admin/products',
     {
       schema: {
+        operationId: 'createProduct',
         tags: ['admin'],
         summary: 'Create a product',
         security: BEARER,
-        body: CreateProductBody,
-        response: { 201: ProductResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse },
+        body: Type.Ref(CreateProductRequestSchema),
+        response: {
+          201: Type.Ref(ProductSchema, { description: 'Created' }),
+          ...errorResponses({ ...WITH_BODY, ...AUTHENTICATED, 403: 'FORBIDDEN: admins only' }),
+        },
       },
     },
     async (request, reply) => {
@@ -70,12 +88,22 @@ export const adminProductRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/admin/products/:id',
     {
       schema: {
+        operationId: 'updateProduct',
         tags: ['admin'],
         summary: 'Change name, price, stock (absolute, or stock_delta relative), active or seller of a product',
         security: BEARER,
         params: IdParams,
-        body: UpdateProductBody,
-        response: { 200: ProductResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
+        body: Type.Ref(UpdateProductRequestSchema),
+        response: {
+          200: Type.Ref(ProductSchema, { description: 'The product as changed' }),
+          ...errorResponses({
+            ...WITH_BODY,
+            ...AUTHENTICATED,
+            403: 'FORBIDDEN: admins only',
+            404: 'PRODUCT_NOT_FOUND: no such product',
+            409: 'OUT_OF_STOCK: stock_delta would take the stock below zero',
+          }),
+        },
       },
     },
     async (request) => {

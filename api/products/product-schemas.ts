@@ -1,43 +1,46 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { PRICE_PATTERN } from '../../shared/domain/money';
-import { Money, NextCursor, SingleLine, StrictObject, Timestamp } from '../http/common-schemas';
+import { Id, Money, NextCursor, SingleLine, StrictObject, Timestamp } from '../http/common-schemas';
 
-const Name = SingleLine({ minLength: 1, maxLength: 200 });
+const Name = SingleLine({ minLength: 1, maxLength: 200, example: 'Pour-over kettle' });
 const Price = Type.String({
   pattern: PRICE_PATTERN,
   description: 'Decimal string, at most two places, greater than zero',
-  examples: ['19.99'],
+  example: '39.90',
 });
-const Stock = Type.Integer({ minimum: 0, maximum: 2_147_483_647 });
-const SellerId = SingleLine({ minLength: 1, maxLength: 255 });
+const Stock = Type.Integer({ minimum: 0, maximum: 2_147_483_647, example: 25 });
+const SellerId = SingleLine({ minLength: 1, maxLength: 255, example: 'seller-1' });
 
-export const ProductResponse = Type.Object(
+export const ProductSchema = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
-    name: Type.String(),
-    price: Money,
-    stock: Type.Integer(),
-    seller_id: Type.Union([Type.String(), Type.Null()]),
-    active: Type.Boolean(),
+    id: Id,
+    name: Type.String({ example: 'Pour-over kettle' }),
+    price: Money('Unit price: decimal string, two places', '39.90'),
+    stock: Type.Integer({ description: 'Units available now', example: 25 }),
+    seller_id: Type.Union([Type.String(), Type.Null()], { example: 'seller-1' }),
+    active: Type.Boolean({ description: 'Inactive products are hidden from the catalogue and cannot be added' }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
+  { $id: 'Product' },
 );
 
-export const ProductListResponse = Type.Object({
-  products: Type.Array(ProductResponse),
-  next_cursor: NextCursor,
-});
+export const ProductPageSchema = Type.Object(
+  { products: Type.Array(Type.Ref(ProductSchema)), next_cursor: NextCursor },
+  { $id: 'ProductPage' },
+);
 
-export const CreateProductBody = StrictObject({
-  name: Name,
-  price: Price,
-  stock: Stock,
-  seller_id: Type.Optional(Type.Union([SellerId, Type.Null()])),
-});
-export type CreateProductBody = Static<typeof CreateProductBody>;
+export const CreateProductRequestSchema = StrictObject(
+  {
+    name: Name,
+    price: Price,
+    stock: Stock,
+    seller_id: Type.Optional(Type.Union([SellerId, Type.Null()])),
+  },
+  { $id: 'CreateProductRequest' },
+);
 
-export const UpdateProductBody = StrictObject(
+export const UpdateProductRequestSchema = StrictObject(
   {
     name: Type.Optional(Name),
     price: Type.Optional(Price),
@@ -47,11 +50,18 @@ export const UpdateProductBody = StrictObject(
         minimum: -2_147_483_647,
         maximum: 2_147_483_647,
         description: 'Add to (or, negative, take from) the current stock atomically; not together with stock',
+        example: -2,
       }),
     ),
     active: Type.Optional(Type.Boolean()),
     seller_id: Type.Optional(Type.Union([SellerId, Type.Null()])),
   },
-  { minProperties: 1, not: { required: ['stock', 'stock_delta'] } },
+  {
+    $id: 'UpdateProductRequest',
+    minProperties: 1,
+    // stock and stock_delta exclude each other
+    not: { properties: { stock: {}, stock_delta: {} }, required: ['stock', 'stock_delta'] },
+  },
 );
-export type UpdateProductBody = Static<typeof UpdateProductBody>;
+
+export const PRODUCT_SCHEMAS = [ProductSchema, ProductPageSchema, CreateProductRequestSchema, UpdateProductRequestSchema];

@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { orderNotFound } from '../../shared/orders/order-errors';
 import { listOrderPage, moveOrderAsSeller } from '../../shared/orders/order-service';
-import { BEARER, ErrorResponse, IdParams } from '../http/common-schemas';
+import { Type } from '@sinclair/typebox';
+import { BEARER, IdParams } from '../http/common-schemas';
 import { idParam } from '../http/id-param';
-import { OrderListQuery, OrderListResponse, OrderResponse } from '../orders/order-schemas';
+import { AUTHENTICATED, errorResponses } from '../http/responses';
+import { INVALID_TRANSITION, OrderListQuery, OrderPageSchema, OrderSchema } from '../orders/order-schemas';
 import { toOrderJson, toOrderListJson } from '../orders/order-views';
 
-const errors = { 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+const SELLERS_ONLY = 'FORBIDDEN: sellers only';
 
 /**
  * A seller's view: the orders that contain their products, with only their
@@ -21,29 +23,43 @@ export const sellerOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/seller/orders',
     {
       schema: {
+        operationId: 'listSellerOrders',
         tags: ['seller'],
         summary: "Orders with the seller's products (only the seller's lines), newest first",
         security: BEARER,
         querystring: OrderListQuery,
-        response: { 200: OrderListResponse, 400: ErrorResponse, ...errors },
+        response: {
+          200: Type.Ref(OrderPageSchema, { description: "One page; each order shows only the seller's lines, total and count" }),
+          ...errorResponses({ 400: true, ...AUTHENTICATED, 403: SELLERS_ONLY }),
+        },
       },
     },
     async (request) => toOrderListJson(await listOrderPage(app.db, { sellerId: request.user.id }, request.query)),
   );
 
-  for (const [action, to] of [
-    ['ship', 'shipped'],
-    ['deliver', 'delivered'],
+  for (const [action, to, operationId] of [
+    ['ship', 'shipped', 'shipOrder'],
+    ['deliver', 'delivered', 'deliverOrder'],
   ] as const) {
     app.post(
       `/api/seller/orders/:id/${action}`,
       {
         schema: {
+          operationId,
           tags: ['seller'],
           summary: `Mark an order ${to} (every line must be the seller's, else 403)`,
           security: BEARER,
           params: IdParams,
-          response: { 200: OrderResponse, ...errors },
+          response: {
+            200: Type.Ref(OrderSchema, { description: `The order, ${to} (the seller's lines)` }),
+            ...errorResponses({
+              400: true,
+              ...AUTHENTICATED,
+              403: `${SELLERS_ONLY}; or the order has lines of other sellers (an admin must move it)`,
+              404: 'ORDER_NOT_FOUND: no such order with a line of yours',
+              409: INVALID_TRANSITION,
+            }),
+          },
         },
       },
       async (request) => {

@@ -10,6 +10,8 @@ export const ConfigSchema = Type.Object({
   NODE_ENV: StringEnum(['development', 'production', 'test'], { default: 'development' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  /** The URL clients reach the API at, for the OpenAPI document's `servers` (unset: `/`, the serving origin). */
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   DATABASE_URL: Type.String({
     pattern: '^postgres(ql)?://',
     default: 'postgres://postgres@127.0.0.1:5432/checkout',

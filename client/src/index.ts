@@ -1,0 +1,2 @@
+export * from './checkout-client';
+export type { components, operations, paths } from './api-types';
