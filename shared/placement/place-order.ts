@@ -8,9 +8,14 @@ import { transitionOrder } from '../orders/order-status-repository';
 import { lockProductsForSale, takeStock } from '../products/product-repository';
 import { priceLines } from './price-lines';
 
+/** The lines a failed placement could not serve (failure_details). */
+export interface FailureDetails {
+  products: Array<{ product_id: string; requested: number; available: number }>;
+}
+
 export type PlacementOutcome =
   | { status: 'placed'; totalPrice: string; itemsCount: number }
-  | { status: 'failed'; reason: FailureReason }
+  | { status: 'failed'; reason: FailureReason; details: FailureDetails }
   | { status: 'skipped'; current: OrderStatus }
   | { status: 'missing' };
 
@@ -45,7 +50,7 @@ export function placeOrder(db: Database, orderId: string, actor = 'worker'): Pro
   });
 }
 
-async function fail(tx: Tx, orderId: string, actor: string, reason: FailureReason, details: unknown): Promise<PlacementOutcome> {
+async function fail(tx: Tx, orderId: string, actor: string, reason: FailureReason, details: FailureDetails): Promise<PlacementOutcome> {
   await transitionOrder(tx, { orderId, to: 'failed', actor, failureReason: reason, failureDetails: details });
-  return { status: 'failed', reason };
+  return { status: 'failed', reason, details };
 }

@@ -24,6 +24,8 @@ export const CHECKOUT_JOB_OPTIONS: JobsOptions = {
   backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
+  // the failure reason says what went wrong; stack traces (with server paths) stay in the worker's logs
+  stackTraceLimit: 0,
 };
 
 export function createCheckoutQueue(connection: Redis, prefix: string): Queue<CheckoutJobData, CheckoutJobResult> {

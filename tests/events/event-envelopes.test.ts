@@ -45,7 +45,11 @@ describe('ML event envelopes: every entry in the stream is schema-valid', () => 
     await cancelOrder(t.app.db, { orderId: cancelled, actor: `customer:${shopper.id}`, ownerId: shopper.id });
     const failed = await given.pendingOrder(shopper, [[scarce, 2]]);
     await t.sql('UPDATE products SET stock = 0 WHERE id = $1', [scarce]);
-    expect(await placeOrder(t.app.db, failed)).toEqual({ status: 'failed', reason: 'OUT_OF_STOCK' });
+    expect(await placeOrder(t.app.db, failed)).toEqual({
+      status: 'failed',
+      reason: 'OUT_OF_STOCK',
+      details: { products: [{ product_id: scarce, requested: 2, available: 0 }] },
+    });
 
     const entries = await publishAndRead();
 

@@ -78,7 +78,11 @@ describe('ML events of checkout and orders: every move emits its event, once', (
     const orderId = await given.pendingOrder(user, [[plenty, 2], [scarce, 3]]);
     await t.sql('UPDATE products SET stock = 1 WHERE id = $1', [scarce]);
 
-    expect(await placeOrder(t.app.db, orderId)).toEqual({ status: 'failed', reason: 'OUT_OF_STOCK' });
+    expect(await placeOrder(t.app.db, orderId)).toEqual({
+      status: 'failed',
+      reason: 'OUT_OF_STOCK',
+      details: { products: [{ product_id: scarce, requested: 3, available: 1 }] },
+    });
 
     const events = await publishedFor(user.id);
     expect(events.filter((event) => event.type.startsWith('order.'))).toEqual([

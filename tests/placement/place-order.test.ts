@@ -192,7 +192,11 @@ describe('placeOrder (worker placement, one transaction)', () => {
 
       const outcome = await placeOrder(db(), orderId);
 
-      expect(outcome).toEqual({ status: 'failed', reason: 'OUT_OF_STOCK' });
+      expect(outcome).toEqual({
+        status: 'failed',
+        reason: 'OUT_OF_STOCK',
+        details: { products: [{ product_id: scarce, requested: 3, available: 1 }] },
+      });
       const order = await orderRow(orderId);
       expect(order.status).toBe('failed');
       expect(order.failure_reason).toBe('OUT_OF_STOCK');
@@ -219,7 +223,11 @@ describe('placeOrder (worker placement, one transaction)', () => {
       const cartBefore = await cartOf(user);
       await t.sql('UPDATE products SET active = false WHERE id = $1', [withdrawn]);
 
-      expect(await placeOrder(db(), orderId)).toEqual({ status: 'failed', reason: 'PRODUCT_UNAVAILABLE' });
+      expect(await placeOrder(db(), orderId)).toEqual({
+        status: 'failed',
+        reason: 'PRODUCT_UNAVAILABLE',
+        details: { products: [{ product_id: withdrawn, requested: 1, available: 0 }] },
+      });
       const order = await orderRow(orderId);
       expect(order).toMatchObject({ status: 'failed', failure_reason: 'PRODUCT_UNAVAILABLE' });
       expect(order.failure_details?.products).toEqual([{ product_id: withdrawn, requested: 1, available: 0 }]);
@@ -236,7 +244,7 @@ describe('placeOrder (worker placement, one transaction)', () => {
       const orderId = await checkout(user);
       await t.sql('DELETE FROM cart_items WHERE user_id = $1', [user]);
 
-      expect(await placeOrder(db(), orderId)).toEqual({ status: 'failed', reason: 'CART_EMPTY' });
+      expect(await placeOrder(db(), orderId)).toEqual({ status: 'failed', reason: 'CART_EMPTY', details: { products: [] } });
       expect(await orderRow(orderId)).toMatchObject({ status: 'failed', failure_reason: 'CART_EMPTY' });
       expect(await orderItems(orderId)).toEqual([]);
       expect(await stockOf(product)).toBe(10);

@@ -52,6 +52,13 @@ describe('startWorker (in-process)', () => {
     await given.productChanged(product, { stock: 1 });
     const orderId = await given.checkoutOk(shopper);
     expect(await finalState(shopper, orderId)).toMatchObject({ status: 'failed', failure_reason: 'OUT_OF_STOCK' });
+    // what Bull Board shows: the reason with its details, and no stack trace with server paths
+    const job = await waitFor('the failed job', async () => {
+      const found = await t.app.checkoutQueue.getJob(orderId);
+      return found?.failedReason ? found : undefined;
+    });
+    expect(job.failedReason).toBe(`OUT_OF_STOCK: not enough stock (${product.id}: requested 2, available 1)`);
+    expect(job.stacktrace).toEqual([]);
   });
 
   it('reports its health and its placements on its own /health and /metrics', async () => {

@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Database } from '../../shared/db/database';
+import { describeFailure } from '../../shared/orders/failure-description';
 import { placeOrder } from '../../shared/placement/place-order';
 import type { CheckoutJobData, CheckoutJobResult } from '../../shared/queue/checkout-queue';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
@@ -28,8 +29,9 @@ export function createCheckoutProcessor(db: Database, log: Logger, metrics: Pick
           jobLog.info({ ms, current: outcome.current }, 'order no longer pending, nothing to do');
           return { status: 'skipped', reason: outcome.current };
         case 'failed':
-          jobLog.info({ ms, reason: outcome.reason }, 'order failed');
-          throw new UnrecoverableError(outcome.reason);
+          jobLog.info({ ms, reason: outcome.reason, details: outcome.details }, 'order failed');
+          // what Bull Board shows as the job's failure: the reason with its details, no stack trace
+          throw new UnrecoverableError(describeFailure(outcome.reason, outcome.details));
         case 'missing':
           jobLog.error('order not found');
           throw new UnrecoverableError('ORDER_NOT_FOUND');
