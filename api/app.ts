@@ -12,7 +12,7 @@ import { healthRoutes } from './health/health-routes';
 import { COMPONENT_SCHEMAS } from './http/component-schemas';
 import { authPlugin } from './plugins/auth';
 import { metricsPlugin } from './plugins/metrics';
-import { bullBoardPlugin } from './plugins/bull-board';
+import { bullBoardPlugin } from './board/bull-board';
 import { corsPlugin } from './plugins/cors';
 import { databasePlugin } from './plugins/database';
 import { errorHandlerPlugin, sendError } from './plugins/error-handler';
