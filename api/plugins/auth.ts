@@ -28,6 +28,7 @@ export const authPlugin = fp(
       secret: config.JWT_SECRET,
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
+      maxAgeSeconds: config.JWT_MAX_AGE_SECONDS,
     });
 
     app.decorate('verifyToken', verify);

@@ -6,7 +6,13 @@ export interface TokenSettings {
   secret: string;
   issuer?: string;
   audience?: string;
+  /** The longest lifetime accepted: a token whose `exp` lies further ahead is refused (default 24 h). */
+  maxAgeSeconds?: number;
 }
+
+/** Clocks differ a little: an `iat` up to this far in the future is still accepted. */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+const DEFAULT_MAX_AGE_SECONDS = 24 * 3600;
 
 /** Only HS256 is accepted: `alg: none` and RS/HS confusion tokens fail verification. */
 const ALGORITHMS: jwt.Algorithm[] = ['HS256'];
@@ -37,6 +43,13 @@ export function createTokenVerifier(settings: TokenSettings): (token: string) =>
     }
     if (typeof payload === 'string') throw new InvalidTokenError('payload is not a JSON object');
     if (typeof payload.exp !== 'number') throw new InvalidTokenError('exp is required');
+    const now = Math.floor(Date.now() / 1000);
+    if (payload.exp - now > (settings.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS) + CLOCK_TOLERANCE_SECONDS) {
+      throw new InvalidTokenError('exp lies further ahead than JWT_MAX_AGE_SECONDS');
+    }
+    if (payload.iat !== undefined && (typeof payload.iat !== 'number' || payload.iat > now + CLOCK_TOLERANCE_SECONDS)) {
+      throw new InvalidTokenError('iat lies in the future');
+    }
     if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
       throw new InvalidTokenError('sub must be a non-empty string');
     }

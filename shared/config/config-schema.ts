@@ -25,6 +25,8 @@ export const ConfigSchema = Type.Object({
   JWT_SECRET: Type.Optional(Type.String()),
   JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  /** The longest a token may live: one whose `exp` lies further ahead than this is refused (401). */
+  JWT_MAX_AGE_SECONDS: Type.Integer({ minimum: 60, maximum: 30 * 24 * 3600, default: 24 * 3600 }),
   LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   /**
    * Comma-separated origins a browser app may call the API from ("*" for any, "none" for no browser app).

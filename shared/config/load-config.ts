@@ -8,6 +8,8 @@ export class ConfigError extends Error {
 
 const MIN_SECRET_BYTES = 32;
 const DEVELOPMENT_SECRET = 'development-only-secret-change-me-0123456789';
+/** Secrets that are public (this file, .env.example): anyone could mint tokens with them. */
+export const PUBLIC_SECRETS = [DEVELOPMENT_SECRET, 'change-me-to-a-random-secret-of-at-least-32-bytes'];
 
 /**
  * Validates the environment against the one schema shared by API and worker.
@@ -39,6 +41,9 @@ function jwtSecret(config: EnvConfig, warn: (message: string) => void): string {
   }
   if (Buffer.byteLength(config.JWT_SECRET, 'utf8') < MIN_SECRET_BYTES) {
     throw new ConfigError(`Invalid configuration: JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes`);
+  }
+  if (config.NODE_ENV === 'production' && PUBLIC_SECRETS.includes(config.JWT_SECRET)) {
+    throw new ConfigError('Invalid configuration: JWT_SECRET is a published example value; set a random secret of your own');
   }
   return config.JWT_SECRET;
 }
