@@ -1,8 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../shared/config/config-schema';
+import { logOptions } from '../shared/logging/logger';
 import { cartRoutes } from './cart/cart-routes';
 import { checkoutRoutes } from './checkout/checkout-routes';
 import { orderRoutes } from './orders/order-routes';
@@ -24,8 +26,8 @@ import { createValidatorCompiler } from './plugins/validation';
 import { adminProductRoutes, productRoutes } from './products/product-routes';
 
 export interface BuildAppOptions {
-  /** Overrides the pino logger settings derived from the config (tests pass `false`). */
-  logger?: FastifyServerOptions['logger'];
+  /** `false` silences the app (tests); a stream receives its log lines (tests that read the logs). */
+  logger?: false | { stream: DestinationStream };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -42,10 +44,7 @@ function requestId(request: IncomingMessage): string {
  */
 export async function buildApp(config: Config, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? {
-      level: config.LOG_LEVEL,
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-    },
+    logger: options.logger === false ? false : { ...logOptions(config), ...options.logger },
     bodyLimit: config.BODY_LIMIT_BYTES,
     genReqId: requestId,
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
