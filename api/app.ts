@@ -73,8 +73,8 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(queuePlugin, { config });
   await app.register(orderWatchPlugin, { config });
   // app tier
-  await app.register(metricsPlugin);
   await app.register(authPlugin, { config });
+  await app.register(metricsPlugin, { config });
   await app.register(openapiPlugin, { config });
   await app.register(bullBoardPlugin, { config });
   await app.register(corsPlugin, { config });

@@ -3,8 +3,8 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { timingSafeEqual } from 'node:crypto';
 import { parseAuthorization } from '../../shared/auth/authorization-header';
+import { sameSecret } from '../../shared/auth/same-secret';
 import type { Config } from '../../shared/config/config-schema';
 import { sendError } from '../plugins/error-handler';
 import { boardSessions, cookieValue, SESSION_COOKIE, SESSION_SECONDS } from './board-session';
@@ -13,13 +13,6 @@ import { signInPage } from './sign-in-page';
 export const BULL_BOARD_PATH = '/admin/queues';
 export const SIGN_IN_PATH = '/admin/login';
 const SIGN_OUT_PATH = '/admin/logout';
-
-/** Constant-time comparison of two strings (lengths may differ). */
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /** Where to go after signing in: somewhere on the board, never elsewhere. */
 function boardTarget(next: unknown): string {

@@ -1,6 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { bearerToken } from '../../shared/auth/authorization-header';
+import { sameSecret } from '../../shared/auth/same-secret';
+import type { Config } from '../../shared/config/config-schema';
+import { sendError } from './error-handler';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,9 +15,25 @@ declare module 'fastify' {
   }
 }
 
-/** Prometheus metrics of the API process at GET /metrics: request durations, checkouts, process metrics. */
+/**
+ * Prometheus metrics of the API process at GET /metrics: request durations,
+ * checkouts, process metrics. Not public: the scraper sends METRICS_TOKEN as
+ * a bearer token (an admin JWT works too).
+ */
 export const metricsPlugin = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, { config }: { config: Config }) => {
+    const scraper = async (request: FastifyRequest, reply: FastifyReply) => {
+      const token = bearerToken(request.headers.authorization);
+      if (token && config.METRICS_TOKEN && sameSecret(token, config.METRICS_TOKEN)) return;
+      if (token) {
+        try {
+          if (app.verifyToken(token).role === 'admin') return;
+        } catch {
+          // neither the metrics token nor a valid token: refused below
+        }
+      }
+      return sendError(reply.header('www-authenticate', 'Bearer'), 401, 'UNAUTHORIZED', 'Metrics need METRICS_TOKEN or an admin token');
+    };
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const requestDuration = new Histogram({
@@ -48,9 +68,9 @@ export const metricsPlugin = fp(
       );
     });
 
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    app.get('/metrics', { schema: { hide: true }, onRequest: scraper }, async (_request, reply) =>
       reply.type(registry.contentType).send(await registry.metrics()),
     );
   },
-  { name: 'metrics', dependencies: ['order-watch'] },
+  { name: 'metrics', dependencies: ['order-watch', 'auth', 'error-handler'] },
 );

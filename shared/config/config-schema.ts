@@ -42,6 +42,8 @@ export const ConfigSchema = Type.Object({
    * this replaces the session, so a silently dropped connection delays a long-poll answer by at most ~2x this.
    */
   LISTENER_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 2_000 }),
+  /** The bearer token Prometheus sends to scrape the API's /metrics (an admin JWT works too); unset: admin JWT only. */
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Checkout jobs one worker process runs at once. */
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
   /** How long a worker waits for its jobs in flight on SIGTERM before giving up on them. */

@@ -3,6 +3,8 @@ import { startTestApp, type TestApp } from '../support/test-app';
 import { bearer, tokenFor } from '../support/tokens';
 
 const BOARD = { BULL_BOARD_USER: 'ops', BULL_BOARD_PASSWORD: 'board-secret-1' };
+const METRICS_TOKEN = 'scrape-token-0123456789abcdef';
+const SCRAPER = { authorization: `Bearer ${METRICS_TOKEN}` };
 const basic = (user: string, password: string) => ({
   authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
 });
@@ -10,7 +12,7 @@ const basic = (user: string, password: string) => ({
 describe('operations endpoints of the API', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(BOARD);
+    t = await startTestApp({ ...BOARD, METRICS_TOKEN });
   });
   afterAll(() => t.close());
 
@@ -20,12 +22,31 @@ describe('operations endpoints of the API', () => {
         await t.sql<{ id: string }>(`INSERT INTO products (name, price, stock) VALUES ('m', 1, 5) RETURNING id`)
       )[0]!.id;
       await t.app.inject({ method: 'GET', url: `/api/products/${productId}` });
-      const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+      const res = await t.app.inject({ method: 'GET', url: '/metrics', headers: SCRAPER });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
       expect(res.body).toMatch(/http_request_duration_seconds_bucket\{[^}]*route="\/api\/products\/:id"[^}]*status_code="200"/);
       expect(res.body).not.toContain(productId);
       expect(res.body).toMatch(/^process_cpu_user_seconds_total /m);
+    });
+
+    it.each([
+      ['no credentials', {}],
+      ['a wrong metrics token', { authorization: 'Bearer scrape-token-wrong-0123456789' }],
+      ['a customer token', bearer(tokenFor('alice'))],
+      ['the board Basic credentials', basic('ops', 'board-secret-1')],
+    ])('answers 401 with %s, and shows nothing', async (_, headers) => {
+      const res = await t.app.inject({ method: 'GET', url: '/metrics', headers });
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+      expect(res.json()).toMatchObject({ code: 'UNAUTHORIZED' });
+      expect(res.body).not.toContain('http_request_duration_seconds');
+    });
+
+    it('opens to an admin token as well as to METRICS_TOKEN', async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/metrics', headers: bearer(tokenFor('a1', 'admin')) });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toMatch(/^# HELP checkouts_accepted_total/m);
     });
 
     it('counts accepted checkouts, replays separately', async () => {
@@ -41,7 +62,7 @@ describe('operations endpoints of the API', () => {
         });
       expect((await checkout()).statusCode).toBe(202);
       expect((await checkout()).statusCode).toBe(202);
-      const { body } = await t.app.inject({ method: 'GET', url: '/metrics' });
+      const { body } = await t.app.inject({ method: 'GET', url: '/metrics', headers: SCRAPER });
       expect(body).toMatch(/^checkouts_accepted_total\{replayed="false"\} 1$/m);
       expect(body).toMatch(/^checkouts_accepted_total\{replayed="true"\} 1$/m);
     });

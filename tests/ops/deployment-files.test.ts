@@ -55,6 +55,15 @@ describe('docker-compose.yml', () => {
     expect(services.redis?.healthcheck?.test).toBeDefined();
   });
 
+  it('keeps /metrics private: the API gets METRICS_TOKEN, and docs/prometheus.yml scrapes it with a bearer token', () => {
+    expect(services.api?.environment).toHaveProperty('METRICS_TOKEN');
+    const prometheus = parse(readFileSync(path.join(ROOT, 'docs/prometheus.yml'), 'utf8')) as {
+      scrape_configs: Array<{ job_name: string; authorization?: { type: string; credentials_file?: string } }>;
+    };
+    const api = prometheus.scrape_configs.find((job) => job.job_name === 'checkout-api');
+    expect(api?.authorization).toMatchObject({ type: 'Bearer', credentials_file: expect.any(String) });
+  });
+
   it('migrates once before the API starts, and the API waits for it', () => {
     expect(services.migrate?.command?.join(' ')).toContain('dist/scripts/db-migrate.js');
     expect(services.api?.depends_on?.migrate?.condition).toBe('service_completed_successfully');
