@@ -11,6 +11,7 @@ const STANDARD = {
   413: 'PAYLOAD_TOO_LARGE: the body is larger than the API accepts',
   415: 'UNSUPPORTED_MEDIA_TYPE: the body is not application/json',
   422: 'The request is well-formed but cannot be processed',
+  428: 'PRECONDITION_REQUIRED: the change needs a precondition',
   429: 'TOO_MANY_REQUESTS: a rate limit was hit; wait Retry-After seconds',
   500: 'INTERNAL_ERROR: a bug (logged with the request id); no internals in the body',
   503: 'SERVICE_UNAVAILABLE: PostgreSQL or Redis is briefly unavailable; nothing was written; retry after Retry-After',

@@ -101,18 +101,20 @@ export const adminProductRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ...AUTHENTICATED,
             403: 'FORBIDDEN: admins only',
             404: 'PRODUCT_NOT_FOUND: no such product',
-            409: 'OUT_OF_STOCK: stock_delta would take the stock below zero',
+            409: 'OUT_OF_STOCK: stock_delta would take the stock below zero; or STOCK_CHANGED: the stock is no longer expected_stock (current_stock in the body)',
+            428: 'PRECONDITION_REQUIRED: an absolute stock without expected_stock (current_stock in the body)',
           }),
         },
       },
     },
     async (request) => {
-      const { name, price, stock, stock_delta: stockDelta, active, seller_id: sellerId } = request.body;
+      const { name, price, stock, stock_delta: stockDelta, expected_stock: expectedStock, active, seller_id: sellerId } = request.body;
       const changes: ProductChanges = {
         ...(name !== undefined && { name }),
         ...(price !== undefined && { price }),
         ...(stock !== undefined && { stock }),
         ...(stockDelta !== undefined && { stockDelta }),
+        ...(expectedStock !== undefined && { expectedStock }),
         ...(active !== undefined && { active }),
         ...(sellerId !== undefined && { sellerId }),
       };

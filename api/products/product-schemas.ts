@@ -44,13 +44,21 @@ export const UpdateProductRequestSchema = StrictObject(
   {
     name: Type.Optional(Name),
     price: Type.Optional(Price),
-    stock: Type.Optional(Stock),
+    stock: Type.Optional({ ...Stock, description: 'The new absolute stock (a stock count): needs expected_stock' }),
     stock_delta: Type.Optional(
       Type.Integer({
         minimum: -2_147_483_647,
         maximum: 2_147_483_647,
         description: 'Add to (or, negative, take from) the current stock atomically; not together with stock',
         example: -2,
+      }),
+    ),
+    expected_stock: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 2_147_483_647,
+        description: 'Required with `stock`: the stock you saw; the change applies only if it is still that (else 409 STOCK_CHANGED)',
+        example: 25,
       }),
     ),
     active: Type.Optional(Type.Boolean()),

@@ -332,7 +332,7 @@ export interface components {
              * @example OUT_OF_STOCK
              * @enum {string}
              */
-            code: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "PRODUCT_NOT_FOUND" | "CART_ITEM_NOT_FOUND" | "ORDER_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "OUT_OF_STOCK" | "CHECKOUT_IN_PROGRESS" | "INVALID_TRANSITION" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "CART_EMPTY" | "CART_LINE_LIMIT" | "IDEMPOTENCY_KEY_REUSED" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "NOT_READY" | "SERVICE_UNAVAILABLE";
+            code: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "PRODUCT_NOT_FOUND" | "CART_ITEM_NOT_FOUND" | "ORDER_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "OUT_OF_STOCK" | "STOCK_CHANGED" | "CHECKOUT_IN_PROGRESS" | "INVALID_TRANSITION" | "PAYLOAD_TOO_LARGE" | "PRECONDITION_REQUIRED" | "UNSUPPORTED_MEDIA_TYPE" | "CART_EMPTY" | "CART_LINE_LIMIT" | "IDEMPOTENCY_KEY_REUSED" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "NOT_READY" | "SERVICE_UNAVAILABLE";
             /**
              * @description For people
              * @example Only 3 in stock
@@ -403,13 +403,21 @@ export interface components {
              * @example 39.90
              */
             price?: string;
-            /** @example 25 */
+            /**
+             * @description The new absolute stock (a stock count): needs expected_stock
+             * @example 25
+             */
             stock?: number;
             /**
              * @description Add to (or, negative, take from) the current stock atomically; not together with stock
              * @example -2
              */
             stock_delta?: number;
+            /**
+             * @description Required with `stock`: the stock you saw; the change applies only if it is still that (else 409 STOCK_CHANGED)
+             * @example 25
+             */
+            expected_stock?: number;
             active?: boolean;
             /** @example seller-1 */
             seller_id?: string | null;
@@ -1034,7 +1042,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description OUT_OF_STOCK: stock_delta would take the stock below zero */
+            /** @description OUT_OF_STOCK: stock_delta would take the stock below zero; or STOCK_CHANGED: the stock is no longer expected_stock (current_stock in the body) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1054,6 +1062,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: the body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PRECONDITION_REQUIRED: an absolute stock without expected_stock (current_stock in the body) */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -21,6 +21,8 @@ export type NewProduct = Pick<ProductRecord, 'name' | 'price' | 'stock' | 'selle
 export type ProductChanges = Partial<Pick<ProductRecord, 'name' | 'price' | 'stock' | 'active' | 'sellerId'>> & {
   /** Relative stock change, applied atomically (`stock = stock + delta`): safe against concurrent sales. */
   stockDelta?: number;
+  /** With an absolute `stock`: the change applies only while the stock is still this (compare and set). */
+  expectedStock?: number;
 };
 
 /** A product as a placement sees it, locked for the rest of the transaction. */
@@ -60,10 +62,18 @@ export async function upsertProduct(db: Database, values: NewProduct & { id: str
   await db.getRepository(Product).upsert({ ...values, active: true });
 }
 
-/** Applies `changes` in one statement; null when the product is unknown. */
-export async function updateProduct(db: Database, id: string, { stockDelta, ...changes }: ProductChanges): Promise<ProductRecord | null> {
+/**
+ * Applies `changes` in one statement; null when the product is unknown or,
+ * with `expectedStock`, its stock is no longer that.
+ */
+export async function updateProduct(
+  db: Database,
+  id: string,
+  { stockDelta, expectedStock, ...changes }: ProductChanges,
+): Promise<ProductRecord | null> {
   const values = stockDelta === undefined ? changes : { ...changes, stock: literal(`stock + ${Math.trunc(stockDelta)}`) };
-  const [, rows] = await db.getRepository(Product).update(values, { where: { id }, returning: true });
+  const where = expectedStock === undefined ? { id } : { id, stock: expectedStock };
+  const [, rows] = await db.getRepository(Product).update(values, { where, returning: true });
   return rows[0] ? toRecord(rows[0]) : null;
 }
 

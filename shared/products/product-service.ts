@@ -31,8 +31,24 @@ export function createProduct(db: Database, values: NewProduct): Promise<Product
   return insertProduct(db, { ...values, price: normalizeMoney(values.price) });
 }
 
-/** Changes a product in one statement; a relative `stockDelta` that would go below zero is 409 OUT_OF_STOCK. */
+/**
+ * Changes a product in one statement. An absolute `stock` needs
+ * `expectedStock` — the stock the admin saw — so that units sold meanwhile
+ * are not given back (428 PRECONDITION_REQUIRED without it, 409
+ * STOCK_CHANGED when it moved; both say the current stock). Deliveries use
+ * `stockDelta`; one that would go below zero is 409 OUT_OF_STOCK.
+ */
 export async function changeProduct(db: Database, id: string, changes: ProductChanges): Promise<ProductRecord> {
+  if (changes.expectedStock !== undefined && changes.stock === undefined) {
+    throw new AppError('VALIDATION_ERROR', 'body/expected_stock goes with an absolute stock');
+  }
+  if (changes.stock !== undefined && changes.expectedStock === undefined) {
+    const current = await findProduct(db, id);
+    if (!current) throw productNotFound();
+    throw new AppError('PRECONDITION_REQUIRED', 'An absolute stock needs expected_stock (the stock you saw); use stock_delta to add a delivery', {
+      current_stock: current.stock,
+    });
+  }
   const normalized = changes.price === undefined ? changes : { ...changes, price: normalizeMoney(changes.price) };
   const product = await updateProduct(db, id, normalized).catch((error: unknown) => {
     if (isCheckViolation(error) || isNumericOutOfRange(error)) {
@@ -40,8 +56,10 @@ export async function changeProduct(db: Database, id: string, changes: ProductCh
     }
     throw error;
   });
-  if (!product) throw productNotFound();
-  return product;
+  if (product) return product;
+  const current = changes.expectedStock === undefined ? null : await findProduct(db, id);
+  if (!current) throw productNotFound();
+  throw new AppError('STOCK_CHANGED', `The stock is ${current.stock} now, not ${changes.expectedStock}`, { current_stock: current.stock });
 }
 
 export function productNotFound(): AppError {

@@ -20,8 +20,8 @@ describe('changing a product: PATCH /api/admin/products/:id', () => {
     ['name', { name: 'Renamed' }, { name: 'Renamed' }],
     ['price (normalised)', { price: '7' }, { price: '7.00' }],
     ['price with cents', { price: '12.3' }, { price: '12.30' }],
-    ['stock', { stock: 42 }, { stock: 42 }],
-    ['stock to 0', { stock: 0 }, { stock: 0 }],
+    ['stock (with the stock seen)', { stock: 42, expected_stock: 5 }, { stock: 42 }],
+    ['stock to 0', { stock: 0, expected_stock: 5 }, { stock: 0 }],
     ['active', { active: false }, { active: false }],
     ['seller_id', { seller_id: 'seller-9' }, { seller_id: 'seller-9' }],
   ])('changes only the %s: 200 with the whole product, the rest untouched', async (_case, body, expected) => {
@@ -51,7 +51,13 @@ describe('changing a product: PATCH /api/admin/products/:id', () => {
 
   it('changes several fields at once', async () => {
     const product = await given.product();
-    const res = await api.patchProduct(ADMIN, product.id, { name: 'Bundle', price: '49.5', stock: 1, active: false });
+    const res = await api.patchProduct(ADMIN, product.id, {
+      name: 'Bundle',
+      price: '49.5',
+      stock: 1,
+      expected_stock: product.stock,
+      active: false,
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       ...product,
@@ -66,7 +72,7 @@ describe('changing a product: PATCH /api/admin/products/:id', () => {
   it('advances updated_at and keeps created_at', async () => {
     const product = await given.product();
     await waitFor('the clock to pass the product\'s updated_at', async () => Date.now() > Date.parse(product.updated_at), { intervalMs: 1 });
-    const updated: ProductJson = (await api.patchProduct(ADMIN, product.id, { stock: 9 })).body;
+    const updated: ProductJson = (await api.patchProduct(ADMIN, product.id, { stock: 9, expected_stock: product.stock })).body;
     expect(updated.created_at).toBe(product.created_at);
     expect(Date.parse(updated.updated_at)).toBeGreaterThan(Date.parse(product.updated_at));
   });
@@ -111,6 +117,7 @@ describe('changing a product: PATCH /api/admin/products/:id', () => {
   });
 
   it('an unknown id is 404 PRODUCT_NOT_FOUND', async () => {
+    expectError(await api.patchProduct(ADMIN, UNKNOWN_ID, { stock: 1, expected_stock: 0 }), 404, 'PRODUCT_NOT_FOUND');
     expectError(await api.patchProduct(ADMIN, UNKNOWN_ID, { stock: 1 }), 404, 'PRODUCT_NOT_FOUND');
   });
 
@@ -143,7 +150,7 @@ describe('changing a product: PATCH /api/admin/products/:id', () => {
   it('an inactive product can still be changed by an admin', async () => {
     const product = await given.product();
     await given.productChanged(product.id, { active: false });
-    const res = await api.patchProduct(ADMIN, product.id, { stock: 11 });
+    const res = await api.patchProduct(ADMIN, product.id, { stock: 11, expected_stock: product.stock });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ stock: 11, active: false });
   });

@@ -44,7 +44,9 @@ export function givenFor(source: ClientSource, { by = admin('test-admin') }: { b
 
     /** An admin's change to a product (200); returns the product as changed. */
     async productChanged(product: ProductJson | string, changes: Record<string, unknown>): Promise<ProductJson> {
-      const res = await routes.patchProduct(by, idOf(product), changes);
+      // an absolute stock needs the stock the admin saw: the product's as given, unless the test says otherwise
+      const seen = typeof product === 'object' && 'stock' in changes && !('expected_stock' in changes) && { expected_stock: product.stock };
+      const res = await routes.patchProduct(by, idOf(product), { ...changes, ...seen });
       expectStatus(res, [200], 'change a product');
       return res.body;
     },
