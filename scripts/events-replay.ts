@@ -8,17 +8,24 @@ import { appendToStream } from '../shared/events/stream-publisher';
 const BATCH = 1_000;
 
 /**
- * `npm run events:replay -- --since 2026-01-01T00:00:00Z [--stream ml:replay]`:
+ * `npm run events:replay -- --since 2026-01-01T00:00:00Z [--stream ml:backfill]`:
  * republishes the retained outbox rows from that time on, in their original
- * order and with their original event_id, to fill a new ML sink.
+ * order and with their original event_id, to fill a new ML sink. Without
+ * `--stream` it writes to a new stream `<ML_EVENTS_STREAM>:replay:<time>`;
+ * the live stream only with `--stream <live> --force` (its consumers then see
+ * every replayed event again and must de-duplicate).
  */
 async function main(): Promise<void> {
   const config = loadConfig(process.env, () => undefined);
   const { values } = parseArgs({
-    options: { since: { type: 'string' }, stream: { type: 'string', default: config.ML_EVENTS_STREAM } },
+    options: { since: { type: 'string' }, stream: { type: 'string' }, force: { type: 'boolean', default: false } },
   });
   const since = new Date(values.since ?? '');
-  if (Number.isNaN(since.getTime())) throw new Error('usage: npm run events:replay -- --since <ISO time> [--stream name]');
+  if (Number.isNaN(since.getTime())) throw new Error('usage: npm run events:replay -- --since <ISO time> [--stream name [--force]]');
+  const stream = values.stream ?? `${config.ML_EVENTS_STREAM}:replay:${new Date().toISOString()}`;
+  if (stream === config.ML_EVENTS_STREAM && !values.force) {
+    throw new Error(`--stream ${stream} is the live stream: its consumers would see every event again; add --force if that is what you want`);
+  }
 
   const db = createDatabase({ url: config.DATABASE_URL, poolMax: 1, applicationName: 'checkout-replay' });
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
@@ -27,11 +34,11 @@ async function main(): Promise<void> {
     for (let afterId = '0'; ; ) {
       const rows = await readSince(db, since, afterId, BATCH);
       if (rows.length === 0) break;
-      await appendToStream(redis, values.stream!, config.ML_EVENTS_MAXLEN, rows);
+      await appendToStream(redis, stream, config.ML_EVENTS_MAXLEN, rows);
       replayed += rows.length;
       afterId = rows[rows.length - 1]!.id;
     }
-    console.log(`replayed ${replayed} events since ${since.toISOString()} to ${values.stream}`);
+    console.log(`replayed ${replayed} events since ${since.toISOString()} to ${stream}`);
   } finally {
     await db.close();
     redis.disconnect();

@@ -58,8 +58,29 @@ describe('ML events end to end: relay, reference consumer, replay', () => {
     expect(pending[0]).toBe(0);
   });
 
+  it('events:replay writes to a new stream by default, and refuses the live one without --force', async () => {
+    const fresh = await runScript(stack, 'scripts/events-replay.ts', ['--since', '2000-01-01T00:00:00Z']);
+    expect(fresh.code).toBe(0);
+    const target = /to (\S+:replay:\S+)$/m.exec(fresh.lines.join('\n'))?.[1];
+    expect(target).toMatch(new RegExp(`^${stack.env.ML_EVENTS_STREAM}:replay:`));
+    expect(await stack.redis.xlen(target!)).toBe(3);
+    expect(await stack.redis.xlen(stack.env.ML_EVENTS_STREAM!)).toBe(3);
+    await stack.redis.del(target!);
+
+    const refused = await runScript(stack, 'scripts/events-replay.ts', ['--since', '2000-01-01T00:00:00Z', '--stream', stack.env.ML_EVENTS_STREAM!]);
+    expect(refused.code).toBe(1);
+    expect(refused.lines.join('\n')).toMatch(/live stream.*--force/);
+    expect(await stack.redis.xlen(stack.env.ML_EVENTS_STREAM!)).toBe(3);
+  });
+
   it('events:replay republishes with the same event ids, and the consumer group skips them as duplicates', async () => {
-    const replay = await runScript(stack, 'scripts/events-replay.ts', ['--since', '2000-01-01T00:00:00Z']);
+    const replay = await runScript(stack, 'scripts/events-replay.ts', [
+      '--since',
+      '2000-01-01T00:00:00Z',
+      '--stream',
+      stack.env.ML_EVENTS_STREAM!,
+      '--force',
+    ]);
     expect(replay.code).toBe(0);
     expect(replay.lines.join('\n')).toMatch(/replayed 3 events/);
     expect(await stack.redis.xlen(stack.env.ML_EVENTS_STREAM!)).toBe(6);

@@ -76,3 +76,31 @@ describe('reconciler and row locks', () => {
     expect(await (await queue.getJob(orderId))?.getState()).toBe('waiting');
   });
 });
+
+describe('idempotency-key housekeeping', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  const jobs = useCheckoutQueue(() => t);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('one pass deletes every expired key, however many (in batches), and keeps the live ones', async () => {
+    const [order] = await t.sql<{ id: string }>(
+      `INSERT INTO orders (id, user_id, status, contact, address) VALUES (gen_random_uuid(), 'keys', 'failed', 'c@example.com', '1 Street')
+       RETURNING id`,
+    );
+    await t.sql(
+      `INSERT INTO idempotency_keys (user_id, key, request_hash, order_id, created_at)
+       SELECT 'keys', 'old-' || g, 'h', $1, now() - interval '25 hours' FROM generate_series(1, 2500) g`,
+      [order!.id],
+    );
+    await t.sql(`INSERT INTO idempotency_keys (user_id, key, request_hash, order_id) VALUES ('keys', 'live', 'h', $1)`, [order!.id]);
+
+    await reconcileOnce(t.app.db, jobs.queue(), SETTINGS);
+
+    expect(await t.sql('SELECT key FROM idempotency_keys')).toEqual([{ key: 'live' }]);
+  });
+});

@@ -44,7 +44,7 @@ export async function reconcileOnce(
 ): Promise<ReconcileResult> {
   // expiry needs only PostgreSQL: it runs first, so a Redis outage cannot keep orders pending
   const expired = await expirePendingOrders(db, settings.pendingTimeoutMs);
-  await purgeExpiredIdempotencyKeys(db);
+  await purgeAllExpiredIdempotencyKeys(db);
   const claimed = await claimStalePendingOrders(db, olderThanMs, CLAIM_LEASE_MS, BATCH);
   const actions = await Promise.all(claimed.map((order) => withTimeout(REDIS_TIMEOUT_MS, ensureLiveJob(queue, order))));
   return {
@@ -52,6 +52,13 @@ export async function reconcileOnce(
     requeued: actions.filter((action) => action === 'requeued').length,
     retried: actions.filter((action) => action === 'retried').length,
   };
+}
+
+/** Expired keys are deleted in batches until none is left: a pass keeps pace with any checkout rate. */
+const PURGE_BATCH = 1_000;
+
+async function purgeAllExpiredIdempotencyKeys(db: Database): Promise<void> {
+  while ((await purgeExpiredIdempotencyKeys(db, PURGE_BATCH)) === PURGE_BATCH);
 }
 
 /** Gives a pending order a job that will run: retry a failed one, replace a missing or finished one. */
