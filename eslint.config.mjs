@@ -32,7 +32,7 @@ const boundaries = (forbidden, { dataLayer = true } = {}) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dist/', 'coverage/', 'web/dist/', 'web/.angular/', 'tests/artifacts/'] },
   eslint.configs.recommended,
   tseslint.configs.recommended,
   {
@@ -53,6 +53,21 @@ export default tseslint.config(
   },
   { files: ['scripts/**/*.ts'], rules: boundaries(['api', 'worker', 'tests', 'bench', 'client']) },
   { files: ['client/**/*.ts'], rules: boundaries(['api', 'worker', 'shared', 'tests', 'bench', 'scripts']) },
+  // the Angular demo is a browser app: it knows the API only through @checkout/client
+  {
+    files: ['web/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...['api', 'worker', 'shared', 'tests', 'bench', 'scripts'].map((name) => ADAPTER_RULES[name]),
+            { ...ADAPTER_RULES.client, message: 'import the workspace package @checkout/client, not its files' },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['bench/**/*.ts'], rules: boundaries(['api', 'worker', 'tests', 'scripts'], { dataLayer: false }) },
   {
     files: ['tests/**/*.ts'],

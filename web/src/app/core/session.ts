@@ -1,0 +1,69 @@
+import { Injectable, computed, signal } from '@angular/core';
+
+const STORAGE_KEY = 'checkout-demo.dev-token';
+
+/** What the page shows about a token: read from its payload, not verified (only the API verifies it). */
+export interface TokenClaims {
+  sub: string;
+  role: string;
+  expiresAt?: Date;
+}
+
+/**
+ * DEVELOPMENT SIGN-IN. The demo has no identity provider: the person pastes a
+ * JWT minted on their machine by `npm run token -- --sub alice` (the signing
+ * secret never reaches the browser). The token lives in sessionStorage for
+ * this tab only. A real app gets its token from its identity provider
+ * (OAuth 2 / OIDC) and keeps this service's shape: a token signal the
+ * interceptor reads.
+ */
+@Injectable({ providedIn: 'root' })
+export class Session {
+  private readonly tokenSignal = signal<string | undefined>(sessionStorage.getItem(STORAGE_KEY) ?? undefined);
+  /** Why the last session ended, when the API ended it (shown on the sign-in page). */
+  readonly notice = signal<string | undefined>(undefined);
+
+  readonly token = this.tokenSignal.asReadonly();
+  readonly claims = computed(() => {
+    const token = this.tokenSignal();
+    return token ? readClaims(token) : undefined;
+  });
+  readonly signedIn = computed(() => this.claims() !== undefined);
+
+  /** Keeps `token` for this tab; throws with a reason in words when it cannot be a JWT of this API. */
+  signIn(token: string): TokenClaims {
+    const trimmed = token.trim();
+    const claims = readClaims(trimmed);
+    if (!claims) throw new Error('This is not a token of the checkout API: expected three dot-separated parts with a "sub" claim.');
+    if (claims.expiresAt && claims.expiresAt.getTime() <= Date.now()) {
+      throw new Error(`This token expired at ${claims.expiresAt.toLocaleString()}: mint a new one.`);
+    }
+    sessionStorage.setItem(STORAGE_KEY, trimmed);
+    this.tokenSignal.set(trimmed);
+    this.notice.set(undefined);
+    return claims;
+  }
+
+  signOut(notice?: string): void {
+    sessionStorage.removeItem(STORAGE_KEY);
+    this.tokenSignal.set(undefined);
+    this.notice.set(notice);
+  }
+}
+
+function readClaims(token: string): TokenClaims | undefined {
+  const payload = token.split('.');
+  if (payload.length !== 3 || !payload[1]) return undefined;
+  try {
+    const base64 = payload[1].replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(base64.padEnd(base64.length + ((4 - (base64.length % 4)) % 4), '='))) as Record<string, unknown>;
+    if (typeof claims['sub'] !== 'string' || claims['sub'] === '') return undefined;
+    return {
+      sub: claims['sub'],
+      role: typeof claims['role'] === 'string' ? claims['role'] : 'customer',
+      expiresAt: typeof claims['exp'] === 'number' ? new Date(claims['exp'] * 1000) : undefined,
+    };
+  } catch {
+    return undefined;
+  }
+}
