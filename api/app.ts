@@ -82,7 +82,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(healthRoutes);
   await app.register(productRoutes);
   await app.register(adminProductRoutes);
-  await app.register(cartRoutes);
+  await app.register(cartRoutes, { config });
   await app.register(checkoutRoutes);
   await app.register(orderRoutes);
   await app.register(sellerOrderRoutes);

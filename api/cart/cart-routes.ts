@@ -7,12 +7,14 @@ import { idParam } from '../http/id-param';
 import { AUTHENTICATED, errorResponses, WITH_BODY } from '../http/responses';
 import { AddCartItemRequestSchema, CartLineSchema, CartSchema, UpdateCartItemRequestSchema } from './cart-schemas';
 import { toCartJson, toCartLineJson } from './cart-views';
+import type { Config } from '../../shared/config/config-schema';
 
 const CHECKOUT_IN_PROGRESS = 'CHECKOUT_IN_PROGRESS: the cart is being turned into an order (order_id and status_url in the body)';
 const LINE_NOT_FOUND = 'CART_ITEM_NOT_FOUND: no such line in your cart';
 
 /** The caller's cart: the temporary staging area that checkout turns into an order. */
-export const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const cartRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  const limits = { maxLines: config.CART_MAX_LINES };
   app.addHook('onRequest', app.authenticate);
 
   app.get(
@@ -46,14 +48,14 @@ export const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ...AUTHENTICATED,
             404: 'PRODUCT_NOT_FOUND: unknown or inactive product',
             409: `OUT_OF_STOCK: the line would hold more than the stock (available in the body); or ${CHECKOUT_IN_PROGRESS}`,
-            422: 'CART_LINE_LIMIT: the line would hold more than 99 units',
+            422: 'CART_LINE_LIMIT: the line would hold more than 99 units; or CART_TOO_LARGE: the cart holds as many products as it may',
           }),
         },
       },
     },
     async (request, reply) => {
       const { product_id: productId, quantity = 1 } = request.body;
-      const { line, created } = await addToCart(app.db, request.user.id, productId, quantity);
+      const { line, created } = await addToCart(app.db, request.user.id, productId, quantity, limits);
       return reply.code(created ? 201 : 200).send(toCartLineJson(line));
     },
   );

@@ -34,23 +34,27 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const id = idParam(request.params.id, orderNotFound);
-      const read = () => getOrder(app.db, id, { ownerId: request.user.id });
+      const ownerId = request.user.id;
       const { wait } = request.query;
-      let order;
-      if (wait > 0) {
-        // watch before reading, so a change between the read and the wait is not missed
-        const watch = app.watchOrder(id);
+      // watch before reading, so a change between the read and the wait is not missed;
+      // no watch over the caps (per user, per process): the answer comes at once
+      const watch = wait > 0 ? app.watchOrder(id, ownerId) : null;
+      let order = await getOrder(app.db, id, { ownerId }).catch((error: unknown) => {
+        watch?.close();
+        throw error;
+      });
+      if (watch) {
+        // a client that leaves stops its wait at once
+        const leave = () => watch.close();
+        reply.raw.once('close', leave);
         try {
-          order = await read();
-          if (order.status === 'pending') {
-            await watch.changed(wait * 1000);
-            order = await read();
+          if (order.status === 'pending' && (await watch.changed(wait * 1000)) !== 'closed') {
+            order = await app.readWatchedOrder(id, ownerId);
           }
         } finally {
           watch.close();
+          reply.raw.off('close', leave);
         }
-      } else {
-        order = await read();
       }
       if (order.status === 'pending') reply.header('retry-after', String(POLL_AFTER_SECONDS));
       return toOrderJson(order);

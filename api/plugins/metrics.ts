@@ -54,7 +54,7 @@ export const metricsPlugin = fp(
       help: 'GET /api/orders/:id?wait=N requests waiting for a status change',
       registers: [registry],
       collect() {
-        this.set(app.orderWaiters());
+        this.set(app.orderWatchStats().waiting);
       },
     });
     app.decorate('metrics', { checkoutsAccepted });

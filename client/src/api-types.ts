@@ -332,7 +332,7 @@ export interface components {
              * @example OUT_OF_STOCK
              * @enum {string}
              */
-            code: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "PRODUCT_NOT_FOUND" | "CART_ITEM_NOT_FOUND" | "ORDER_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "OUT_OF_STOCK" | "STOCK_CHANGED" | "CHECKOUT_IN_PROGRESS" | "INVALID_TRANSITION" | "PAYLOAD_TOO_LARGE" | "PRECONDITION_REQUIRED" | "UNSUPPORTED_MEDIA_TYPE" | "CART_EMPTY" | "CART_LINE_LIMIT" | "IDEMPOTENCY_KEY_REUSED" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "NOT_READY" | "SERVICE_UNAVAILABLE";
+            code: "VALIDATION_ERROR" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "PRODUCT_NOT_FOUND" | "CART_ITEM_NOT_FOUND" | "ORDER_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "OUT_OF_STOCK" | "STOCK_CHANGED" | "CHECKOUT_IN_PROGRESS" | "INVALID_TRANSITION" | "PAYLOAD_TOO_LARGE" | "PRECONDITION_REQUIRED" | "UNSUPPORTED_MEDIA_TYPE" | "CART_EMPTY" | "CART_LINE_LIMIT" | "CART_TOO_LARGE" | "IDEMPOTENCY_KEY_REUSED" | "TOO_MANY_REQUESTS" | "INTERNAL_ERROR" | "NOT_READY" | "SERVICE_UNAVAILABLE";
             /**
              * @description For people
              * @example Only 3 in stock
@@ -1234,7 +1234,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description CART_LINE_LIMIT: the line would hold more than 99 units */
+            /** @description CART_LINE_LIMIT: the line would hold more than 99 units; or CART_TOO_LARGE: the cart holds as many products as it may */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -59,6 +59,16 @@ export async function upsertCartLine(
   return row!;
 }
 
+/** How many distinct products the user's cart holds. */
+export async function countCartLines({ db, transaction }: Tx, userId: string): Promise<number> {
+  const [row] = await db.query<{ lines: number }>('SELECT count(*)::int AS lines FROM cart_items WHERE user_id = $1', {
+    type: QueryTypes.SELECT,
+    bind: [userId],
+    transaction,
+  });
+  return row?.lines ?? 0;
+}
+
 /** Sets a line's quantity; null when the line is not the user's. */
 export async function setCartLineQuantity(
   { db, transaction }: Tx,

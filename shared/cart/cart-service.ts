@@ -7,7 +7,7 @@ import type { EventData } from '../events/event-catalogue';
 import { recordEvent } from '../events/outbox-repository';
 import { findPendingOrderId } from '../orders/order-repository';
 import { findProduct } from '../products/product-repository';
-import { deleteCartLine, listCartLines, lockCart, setCartLineQuantity, upsertCartLine } from './cart-repository';
+import { countCartLines, deleteCartLine, listCartLines, lockCart, setCartLineQuantity, upsertCartLine } from './cart-repository';
 import { assertInStock, cartLineNotFound, checkoutInProgress, MAX_LINE_QUANTITY } from './cart-rules';
 
 /** A cart line as clients see it (contract shape, snake_case applied by the HTTP view). */
@@ -36,15 +36,23 @@ export async function viewCart(db: Database, userId: string): Promise<Cart> {
   };
 }
 
+/** Limits that keep one cart from holding (and a placement from locking) the whole catalogue. */
+export interface CartLimits {
+  /** Distinct products a cart may hold. */
+  maxLines: number;
+}
+
 /**
  * Adds a product to the cart, merging into the existing line for it.
- * The merged quantity must fit the line limit and the product's stock.
+ * The merged quantity must fit the line limit and the product's stock; a new
+ * line must fit `maxLines` (422 CART_TOO_LARGE).
  */
 export function addToCart(
   db: Database,
   userId: string,
   productId: string,
   quantity: number,
+  { maxLines }: CartLimits,
 ): Promise<{ line: CartLine; created: boolean }> {
   return inTransaction(db, async (tx) => {
     await lockCartForChange(tx, userId);
@@ -52,6 +60,9 @@ export function addToCart(
     if (!product?.active) throw new AppError('PRODUCT_NOT_FOUND', 'Product not found');
     const merged = await upsertCartLine(tx, userId, product.id, quantity).catch(rethrowLineLimit);
     assertInStock(product.id, merged.quantity, product.stock);
+    if (merged.created && (await countCartLines(tx, userId)) > maxLines) {
+      throw new AppError('CART_TOO_LARGE', `A cart holds at most ${maxLines} different products`, { max_lines: maxLines });
+    }
     await recordCartChange(tx, userId, 'cart.item_added', {
       product_id: product.id,
       quantity,

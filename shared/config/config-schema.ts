@@ -44,6 +44,12 @@ export const ConfigSchema = Type.Object({
   LISTENER_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 2_000 }),
   /** The bearer token Prometheus sends to scrape the API's /metrics (an admin JWT works too); unset: admin JWT only. */
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** Long-polls (`?wait=N`) one user may have waiting in one API process; more answer at once with Retry-After. */
+  LONG_POLL_MAX_PER_USER: Type.Integer({ minimum: 1, default: 5 }),
+  /** Long-polls one API process holds at once; more answer at once with Retry-After. */
+  LONG_POLL_MAX_PER_PROCESS: Type.Integer({ minimum: 1, default: 5_000 }),
+  /** Distinct products one cart may hold (422 CART_TOO_LARGE beyond). */
+  CART_MAX_LINES: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
   /** Checkout jobs one worker process runs at once. */
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
   /** How long a worker waits for its jobs in flight on SIGTERM before giving up on them. */
