@@ -62,7 +62,7 @@ const CODE_WORDS: Partial<Record<ErrorCode, string>> = {
   CHECKOUT_IN_PROGRESS: 'An order is being placed from your cart right now: the cart is locked until it is placed or fails.',
   INVALID_TRANSITION: 'The order can no longer be changed this way.',
   CART_EMPTY: 'Your cart is empty.',
-  CART_LINE_LIMIT: 'Your cart has as many different products as it can hold.',
+  CART_LINE_LIMIT: 'A cart line holds at most 99 units.',
   IDEMPOTENCY_KEY_REUSED: 'This checkout attempt was already sent with other details.',
   TOO_MANY_REQUESTS: 'Too many requests: wait a moment and try again.',
   SERVICE_UNAVAILABLE: 'The shop is briefly unavailable: try again in a moment.',
