@@ -14,6 +14,7 @@ import { healthRoutes } from './health/health-routes';
 import { COMPONENT_SCHEMAS } from './http/component-schemas';
 import { authPlugin } from './plugins/auth';
 import { metricsPlugin } from './plugins/metrics';
+import { rateLimitPlugin } from './plugins/rate-limit';
 import { bullBoardPlugin } from './board/bull-board';
 import { corsPlugin } from './plugins/cors';
 import { databasePlugin } from './plugins/database';
@@ -32,6 +33,13 @@ export interface BuildAppOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** TRUST_PROXY as Fastify takes it: `true` (any proxy), or the proxies' addresses/CIDRs (comma-separated). */
+function trustProxy(setting: string | undefined): boolean | string[] {
+  if (setting === undefined || setting === 'false') return false;
+  if (setting === 'true') return true;
+  return setting.split(',').map((address) => address.trim());
+}
+
 /** Honours a sane incoming `x-request-id` (from a proxy), otherwise makes one. */
 function requestId(request: IncomingMessage): string {
   const incoming = request.headers['x-request-id'];
@@ -46,6 +54,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const app = Fastify({
     logger: options.logger === false ? false : { ...logOptions(config), ...options.logger },
     bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: trustProxy(config.TRUST_PROXY),
     genReqId: requestId,
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
     return503OnClosing: true,
@@ -73,6 +82,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(queuePlugin, { config });
   await app.register(orderWatchPlugin, { config });
   // app tier
+  await app.register(rateLimitPlugin, { config });
   await app.register(authPlugin, { config });
   await app.register(metricsPlugin, { config });
   await app.register(openapiPlugin, { config });

@@ -25,6 +25,7 @@ export const adminOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/admin/orders',
     {
+      preHandler: app.limits.reads,
       schema: {
         operationId: 'listAdminOrders',
         tags: ['admin'],
@@ -43,6 +44,7 @@ export const adminOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/api/admin/orders/:id',
     {
+      preHandler: app.limits.writes,
       schema: {
         tags: ['admin'],
         summary:

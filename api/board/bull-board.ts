@@ -7,6 +7,7 @@ import { parseAuthorization } from '../../shared/auth/authorization-header';
 import { sameSecret } from '../../shared/auth/same-secret';
 import type { Config } from '../../shared/config/config-schema';
 import { sendError } from '../plugins/error-handler';
+import { tooManyRequests } from '../plugins/rate-limit';
 import { boardSessions, cookieValue, SESSION_COOKIE, SESSION_SECONDS } from './board-session';
 import { signInPage } from './sign-in-page';
 
@@ -56,6 +57,7 @@ export const bullBoardPlugin = fp(
       }
       return scheme === 'bearer' && adminOf(credentials!) !== null;
     };
+    const sentCredentials = (request: FastifyRequest) => request.headers.authorization !== undefined;
     const isPageView = (request: FastifyRequest) => request.method === 'GET' && /text\/html/.test(request.headers.accept ?? '');
 
     const serverAdapter = new FastifyAdapter().setBasePath(BULL_BOARD_PATH);
@@ -66,7 +68,16 @@ export const bullBoardPlugin = fp(
     });
     await app.register(async (board) => {
       board.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+        // a password can be guessed: an address that keeps failing waits before it may try again
+        if (sentCredentials(request)) {
+          const blockedFor = await app.authFailures.blockedFor(request);
+          if (blockedFor > 0) return tooManyRequests(reply, blockedFor);
+        }
         if (allowed(request)) return;
+        if (sentCredentials(request)) {
+          const blockedFor = await app.authFailures.record(request);
+          if (blockedFor > 0) return tooManyRequests(reply, blockedFor);
+        }
         if (isPageView(request)) return reply.redirect(`${SIGN_IN_PATH}?next=${encodeURIComponent(request.url)}`, 303);
         if (basicEnabled) reply.header('www-authenticate', 'Basic realm="Bull Board", charset="UTF-8"');
         return sendError(reply, 401, 'UNAUTHORIZED', 'Bull Board needs a sign-in, the board credentials or an admin token');
@@ -89,12 +100,17 @@ export const bullBoardPlugin = fp(
       signIn.post(SIGN_IN_PATH, { schema: { hide: true } }, async (request, reply) => {
         const form = (request.body ?? {}) as Record<string, string | undefined>;
         const next = boardTarget(form.next);
+        const blockedFor = await app.authFailures.blockedFor(request);
+        if (blockedFor > 0) {
+          return page(reply.header('retry-after', String(blockedFor)), 429, next, `Too many attempts: try again in ${blockedFor} s.`);
+        }
         const admin = form.token ? adminOf(form.token.trim()) : null;
         const who = form.token
           ? admin && `admin:${admin}`
           : basicUser(form.username ?? '', form.password ?? '') && `basic:${form.username}`;
         if (!who) {
           request.log.info({ method: form.token ? 'token' : 'basic' }, 'Bull Board sign-in refused');
+          await app.authFailures.record(request);
           return page(reply, 401, next, form.token ? 'That token is not a valid admin token.' : 'Wrong user or password.');
         }
         request.log.info({ who }, 'signed in to Bull Board');
@@ -109,5 +125,5 @@ export const bullBoardPlugin = fp(
       );
     });
   },
-  { name: 'bull-board', dependencies: ['queue', 'auth', 'error-handler'] },
+  { name: 'bull-board', dependencies: ['queue', 'auth', 'error-handler', 'rate-limit'] },
 );

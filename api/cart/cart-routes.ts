@@ -20,6 +20,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
   app.get(
     '/api/cart',
     {
+      preHandler: app.limits.reads,
       schema: {
         operationId: 'getCart',
         tags: ['cart'],
@@ -34,6 +35,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
   app.post(
     '/api/cart',
     {
+      preHandler: app.limits.cartWrites,
       schema: {
         operationId: 'addCartItem',
         tags: ['cart'],
@@ -63,6 +65,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
   app.patch(
     '/api/cart/:id',
     {
+      preHandler: app.limits.cartWrites,
       schema: {
         operationId: 'updateCartItem',
         tags: ['cart'],
@@ -90,6 +93,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
   app.delete(
     '/api/cart/:id',
     {
+      preHandler: app.limits.cartWrites,
       schema: {
         operationId: 'removeCartItem',
         tags: ['cart'],

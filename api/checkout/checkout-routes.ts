@@ -31,6 +31,7 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/checkout',
     {
+      preHandler: app.limits.checkout,
       schema: {
         operationId: 'createCheckout',
         tags: ['checkout'],

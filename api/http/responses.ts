@@ -20,6 +20,12 @@ const STANDARD = {
 export type ErrorStatus = keyof typeof STANDARD;
 
 const RETRY_AFTER = { 'Retry-After': { type: 'integer', description: 'Seconds to wait before trying again' } };
+const RATE_LIMIT_HEADERS = {
+  ...RETRY_AFTER,
+  'RateLimit-Limit': { type: 'integer', description: 'Requests allowed in the window' },
+  'RateLimit-Remaining': { type: 'integer', description: 'Requests left in the window' },
+  'RateLimit-Reset': { type: 'integer', description: 'Seconds until the window resets' },
+};
 
 /**
  * The error answers of a route, each the `Error` schema with a description:
@@ -31,7 +37,8 @@ export function errorResponses(statuses: Partial<Record<ErrorStatus, true | stri
       status,
       Type.Ref(ErrorSchema, {
         description: meaning === true ? STANDARD[Number(status) as ErrorStatus] : meaning,
-        ...((status === '503' || status === '429') && { headers: RETRY_AFTER }),
+        ...(status === '503' && { headers: RETRY_AFTER }),
+        ...(status === '429' && { headers: RATE_LIMIT_HEADERS }),
       }),
     ]),
   );
@@ -39,7 +46,7 @@ export function errorResponses(statuses: Partial<Record<ErrorStatus, true | stri
 
 /** Every route that reads or writes data can answer these. */
 export const INFRASTRUCTURE = { 500: true, 503: true } as const;
-/** Every route behind a bearer token. */
-export const AUTHENTICATED = { ...INFRASTRUCTURE, 401: true } as const;
+/** Every route behind a bearer token (all are rate-limited per user; failed tokens per address). */
+export const AUTHENTICATED = { ...INFRASTRUCTURE, 401: true, 429: true } as const;
 /** Every route that takes a JSON body. */
 export const WITH_BODY = { 400: true, 413: true, 415: true } as const;

@@ -16,6 +16,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/orders/:id',
     {
+      preHandler: app.limits.reads,
       schema: {
         operationId: 'getOrder',
         tags: ['orders'],
@@ -64,6 +65,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/orders',
     {
+      preHandler: app.limits.reads,
       schema: {
         operationId: 'listOrders',
         tags: ['orders'],
@@ -82,6 +84,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/orders/:id/cancel',
     {
+      preHandler: app.limits.writes,
       schema: {
         operationId: 'cancelOrder',
         tags: ['orders'],

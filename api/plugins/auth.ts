@@ -5,6 +5,7 @@ import type { Config } from '../../shared/config/config-schema';
 import { createTokenVerifier, InvalidTokenError } from '../../shared/auth/token-verifier';
 import type { AuthUser, Role } from '../../shared/auth/roles';
 import { sendError } from './error-handler';
+import { tooManyRequests } from './rate-limit';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -42,6 +43,9 @@ export const authPlugin = fp(
       } catch (error) {
         if (!(error instanceof InvalidTokenError)) throw error;
         request.log.info({ reason: error.message }, 'token rejected');
+        // a JWT cannot be guessed, so no check comes first; an address that keeps failing is slowed down
+        const blockedFor = await app.authFailures.record(request);
+        if (blockedFor > 0) return tooManyRequests(reply, blockedFor);
         return unauthorized(reply, 'Invalid or expired token');
       }
     });
@@ -56,7 +60,7 @@ export const authPlugin = fp(
         },
     );
   },
-  { name: 'auth', dependencies: ['error-handler'] },
+  { name: 'auth', dependencies: ['error-handler', 'rate-limit'] },
 );
 
 function unauthorized(reply: FastifyReply, message: string): FastifyReply {

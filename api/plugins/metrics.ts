@@ -5,6 +5,7 @@ import { bearerToken } from '../../shared/auth/authorization-header';
 import { sameSecret } from '../../shared/auth/same-secret';
 import type { Config } from '../../shared/config/config-schema';
 import { sendError } from './error-handler';
+import { tooManyRequests } from './rate-limit';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,6 +25,8 @@ export const metricsPlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
     const scraper = async (request: FastifyRequest, reply: FastifyReply) => {
       const token = bearerToken(request.headers.authorization);
+      const blockedFor = token ? await app.authFailures.blockedFor(request) : 0;
+      if (blockedFor > 0) return tooManyRequests(reply, blockedFor);
       if (token && config.METRICS_TOKEN && sameSecret(token, config.METRICS_TOKEN)) return;
       if (token) {
         try {
@@ -32,6 +35,7 @@ export const metricsPlugin = fp(
           // neither the metrics token nor a valid token: refused below
         }
       }
+      if (token) await app.authFailures.record(request);
       return sendError(reply.header('www-authenticate', 'Bearer'), 401, 'UNAUTHORIZED', 'Metrics need METRICS_TOKEN or an admin token');
     };
     const registry = new Registry();
@@ -72,5 +76,5 @@ export const metricsPlugin = fp(
       reply.type(registry.contentType).send(await registry.metrics()),
     );
   },
-  { name: 'metrics', dependencies: ['order-watch', 'auth', 'error-handler'] },
+  { name: 'metrics', dependencies: ['order-watch', 'auth', 'error-handler', 'rate-limit'] },
 );

@@ -21,6 +21,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/products',
     {
+      preHandler: app.limits.catalogue,
       schema: {
         operationId: 'listProducts',
         tags: ['products'],
@@ -29,7 +30,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: PageQuery,
         response: {
           200: Type.Ref(ProductPageSchema, { description: 'One page, in catalogue order' }),
-          ...errorResponses({ 400: 'VALIDATION_ERROR: a bad limit or cursor', ...INFRASTRUCTURE }),
+          ...errorResponses({ 400: 'VALIDATION_ERROR: a bad limit or cursor', 429: true, ...INFRASTRUCTURE }),
         },
       },
     },
@@ -42,6 +43,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/products/:id',
     {
+      preHandler: app.limits.catalogue,
       schema: {
         operationId: 'getProduct',
         tags: ['products'],
@@ -50,7 +52,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdParams,
         response: {
           200: Type.Ref(ProductSchema, { description: 'The product' }),
-          ...errorResponses({ 400: true, 404: PRODUCT_NOT_FOUND, ...INFRASTRUCTURE }),
+          ...errorResponses({ 400: true, 404: PRODUCT_NOT_FOUND, 429: true, ...INFRASTRUCTURE }),
         },
       },
     },
@@ -66,6 +68,7 @@ export const adminProductRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/admin/products',
     {
+      preHandler: app.limits.writes,
       schema: {
         operationId: 'createProduct',
         tags: ['admin'],
@@ -87,6 +90,7 @@ export const adminProductRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/api/admin/products/:id',
     {
+      preHandler: app.limits.writes,
       schema: {
         operationId: 'updateProduct',
         tags: ['admin'],

@@ -22,6 +22,7 @@ export const sellerOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/seller/orders',
     {
+      preHandler: app.limits.reads,
       schema: {
         operationId: 'listSellerOrders',
         tags: ['seller'],
@@ -44,6 +45,7 @@ export const sellerOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.post(
       `/api/seller/orders/:id/${action}`,
       {
+        preHandler: app.limits.writes,
         schema: {
           operationId,
           tags: ['seller'],

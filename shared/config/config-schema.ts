@@ -50,6 +50,22 @@ export const ConfigSchema = Type.Object({
   LONG_POLL_MAX_PER_PROCESS: Type.Integer({ minimum: 1, default: 5_000 }),
   /** Distinct products one cart may hold (422 CART_TOO_LARGE beyond). */
   CART_MAX_LINES: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
+  /** Rate limits on (false: none at all, e.g. for a load test). Every limit counts per minute, in Redis. */
+  RATE_LIMITS_ENABLED: Type.Boolean({ default: true }),
+  /** Checkouts per user per minute (429 TOO_MANY_REQUESTS beyond). */
+  RATE_LIMIT_CHECKOUTS_PER_MINUTE: Type.Integer({ minimum: 1, default: 10 }),
+  /** Cart changes (add, change, remove) per user per minute. */
+  RATE_LIMIT_CART_WRITES_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
+  /** Other changes (cancel, ship, deliver, admin edits) per user per minute. */
+  RATE_LIMIT_WRITES_PER_MINUTE: Type.Integer({ minimum: 1, default: 120 }),
+  /** Authenticated reads (cart, orders, long-polls) per user per minute. */
+  RATE_LIMIT_READS_PER_MINUTE: Type.Integer({ minimum: 1, default: 600 }),
+  /** Public catalogue requests per client address per minute. */
+  RATE_LIMIT_CATALOGUE_PER_MINUTE: Type.Integer({ minimum: 1, default: 600 }),
+  /** Failed credentials (bad tokens, Bull Board passwords, metrics tokens) per client address per minute. */
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 1, default: 30 }),
+  /** Behind a load balancer: `true`, or the proxies' addresses/CIDRs, takes the client address from X-Forwarded-For (rate limits count per address). */
+  TRUST_PROXY: Type.Optional(Type.String({ minLength: 1 })),
   /** Checkout jobs one worker process runs at once. */
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
   /** How long a worker waits for its jobs in flight on SIGTERM before giving up on them. */

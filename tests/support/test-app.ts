@@ -17,6 +17,17 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
+const GENEROUS_RATE_LIMITS = Object.fromEntries(
+  [
+    'RATE_LIMIT_CHECKOUTS_PER_MINUTE',
+    'RATE_LIMIT_CART_WRITES_PER_MINUTE',
+    'RATE_LIMIT_WRITES_PER_MINUTE',
+    'RATE_LIMIT_READS_PER_MINUTE',
+    'RATE_LIMIT_CATALOGUE_PER_MINUTE',
+    'RATE_LIMIT_AUTH_FAILURES_PER_MINUTE',
+  ].map((name) => [name, '100000']),
+);
+
 /** The environment of a test process: its own database and queue prefix, quiet logs. */
 export function testEnv(databaseUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
   const prefix = `test-${randomBytes(4).toString('hex')}`;
@@ -30,6 +41,8 @@ export function testEnv(databaseUrl: string, overrides: Record<string, string> =
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'silent',
     MIGRATE_ON_START: 'false',
+    // limits on, but far above what a test file sends; tests/api/rate-limits.test.ts sets low ones
+    ...GENEROUS_RATE_LIMITS,
     ...overrides,
   };
 }
@@ -80,8 +93,8 @@ export function useTestApp(overrides: Record<string, string> = {}): FileTestApp 
 }
 
 /** `useTestApp` with Redis on a port nothing listens on: for what the app does while Redis is unreachable. */
-export function useTestAppWithoutRedis(): FileTestApp {
-  return fileTestApp({ REDIS_URL: 'redis://127.0.0.1:1' }, async (app) => {
+export function useTestAppWithoutRedis(overrides: Record<string, string> = {}): FileTestApp {
+  return fileTestApp({ ...overrides, REDIS_URL: 'redis://127.0.0.1:1' }, async (app) => {
     await app.close();
     // ioredis leaves its 2 s connect-timeout timer behind after a refused connection; outlive it so jest sees no open handle
     await new Promise((resolve) => setTimeout(resolve, 2_100));

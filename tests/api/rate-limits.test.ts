@@ -1,0 +1,102 @@
+import { buildApp } from '../../api/app';
+import { newUser } from '../support/actors';
+import { injectClient } from '../support/api-client';
+import { givenFor } from '../support/given';
+import { routesFor } from '../support/routes';
+import { useTestApp, useTestAppWithoutRedis } from '../support/test-app';
+import { mintToken } from '../support/tokens';
+
+const LOW_LIMITS = {
+  RATE_LIMIT_CHECKOUTS_PER_MINUTE: '3',
+  RATE_LIMIT_CART_WRITES_PER_MINUTE: '3',
+  RATE_LIMIT_CATALOGUE_PER_MINUTE: '3',
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '5',
+  BULL_BOARD_USER: 'ops',
+  BULL_BOARD_PASSWORD: 'board-secret-1',
+};
+const CHECKOUT = { contact: 'limit@example.com', address: '1 Limit Road' };
+const basic = (password: string) => ({ authorization: `Basic ${Buffer.from(`ops:${password}`).toString('base64')}` });
+
+/** The contract: 429 TOO_MANY_REQUESTS with Retry-After and RateLimit-* headers; per user when authenticated, per address otherwise. */
+describe('rate limits', () => {
+  const t = useTestApp(LOW_LIMITS);
+  const given = givenFor(t.api);
+  const api = routesFor(t.api);
+  const fromAddress = (remoteAddress: string, options: { method: 'GET'; url: string; headers?: Record<string, string> }) =>
+    t.app.inject({ ...options, remoteAddress });
+
+  it('a user over the checkout limit gets 429 with Retry-After and RateLimit-* headers, in the error shape', async () => {
+    const { user } = await given.userWithCart();
+    const answers = [];
+    for (let i = 0; i < 4; i += 1) answers.push(await api.checkout(user, CHECKOUT, { 'idempotency-key': 'same-attempt' }));
+    expect(answers.map((res) => res.status)).toEqual([202, 202, 202, 429]);
+    expect(answers.map((res) => res.headers['ratelimit-remaining'])).toEqual(['2', '1', '0', '0']);
+    const refused = answers[3]!;
+    expect(refused.body).toEqual({ statusCode: 429, error: 'Too Many Requests', code: 'TOO_MANY_REQUESTS', message: expect.any(String) });
+    expect(refused.headers['ratelimit-limit']).toBe('3');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(Number(refused.headers['ratelimit-reset'])).toBeGreaterThan(0);
+  });
+
+  it('counts per user: many users behind one address are not throttled together', async () => {
+    const product = await given.product({ stock: 100 });
+    const users = [newUser(), newUser(), newUser(), newUser(), newUser()];
+    const answers = await Promise.all(users.flatMap((user) => [1, 2, 3].map(() => api.addToCart(user, { product_id: product.id, quantity: 1 }))));
+    expect(answers.every((res) => res.status === 200 || res.status === 201)).toBe(true);
+    expect((await api.addToCart(users[0]!, { product_id: product.id, quantity: 1 })).status).toBe(429);
+  });
+
+  it('counts the public catalogue per address', async () => {
+    const statuses = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await fromAddress('10.1.1.1', { method: 'GET', url: '/api/products' })).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect((await fromAddress('10.1.1.2', { method: 'GET', url: '/api/products' })).statusCode).toBe(200);
+  });
+
+  it('slows down an address that keeps sending bad tokens, and only that address', async () => {
+    const bad = { authorization: `Bearer ${mintToken({ sub: 'u1', exp: Math.floor(Date.now() / 1000) + 60 }, { secret: 'not-the-secret-but-long-enough-1234567' })}` };
+    const statuses = [];
+    for (let i = 0; i < 6; i += 1) statuses.push((await fromAddress('10.2.2.2', { method: 'GET', url: '/api/cart', headers: bad })).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    expect((await fromAddress('10.2.2.3', { method: 'GET', url: '/api/cart', headers: bad })).statusCode).toBe(401);
+  });
+
+  it('stops guessing the Bull Board password: once over the limit even the right password waits', async () => {
+    const statuses = [];
+    for (let i = 0; i < 5; i += 1) statuses.push((await fromAddress('10.3.3.3', { method: 'GET', url: '/admin/queues/api/queues', headers: basic(`guess-${i}`) })).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    const right = await fromAddress('10.3.3.3', { method: 'GET', url: '/admin/queues/api/queues', headers: basic('board-secret-1') });
+    expect(right.statusCode).toBe(429);
+    expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await fromAddress('10.3.3.4', { method: 'GET', url: '/admin/queues/api/queues', headers: basic('board-secret-1') })).statusCode).toBe(200);
+  });
+
+  it('every API process shares the counts (they live in Redis)', async () => {
+    const other = await buildApp(t.config, { logger: false });
+    try {
+      const { user } = await given.userWithCart();
+      const product = await given.product({ stock: 100 });
+      const here = await api.addToCart(user, { product_id: product.id, quantity: 1 });
+      const there = routesFor(injectClient(other));
+      const answers = [await there.addToCart(user, { product_id: product.id, quantity: 1 }), await api.addToCart(user, { product_id: product.id, quantity: 1 })];
+      expect([here.status, ...answers.map((res) => res.status)]).toEqual([201, 200, 429]);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('rate limits while Redis is down', () => {
+  const t = useTestAppWithoutRedis({ ...LOW_LIMITS, RATE_LIMIT_CART_WRITES_PER_MINUTE: '1' });
+  const given = givenFor(t.api);
+  const api = routesFor(t.api);
+
+  it('fail open: requests go through unthrottled rather than fail', async () => {
+    const product = await given.product({ stock: 100 });
+    const shopper = newUser();
+    const statuses = [];
+    for (let i = 0; i < 3; i += 1) statuses.push((await api.addToCart(shopper, { product_id: product.id, quantity: 1 })).status);
+    expect(statuses).toEqual([201, 200, 200]);
+  });
+});
