@@ -40,6 +40,8 @@ export const authPlugin = fp(
       if (!token) return unauthorized(reply, 'Missing or malformed bearer token');
       try {
         request.user = verify(token);
+        // a shopper's cart and orders are theirs: no shared cache keeps a copy
+        reply.header('cache-control', 'no-store');
       } catch (error) {
         if (!(error instanceof InvalidTokenError)) throw error;
         request.log.info({ reason: error.message }, 'token rejected');

@@ -79,3 +79,15 @@ describe('CORS_ORIGINS', () => {
     expect(corsOrigins(config)).toEqual(expected);
   });
 });
+
+describe('security headers', () => {
+  const t = useTestApp();
+
+  it('every answer says nosniff; authenticated answers are not stored by caches', async () => {
+    const publicAnswer = await t.api.request('GET', '/api/products');
+    expect(publicAnswer.headers['x-content-type-options']).toBe('nosniff');
+    const mine = await t.api.request('GET', '/api/cart', { token: newUser().token });
+    expect(mine.headers['x-content-type-options']).toBe('nosniff');
+    expect(mine.headers['cache-control']).toBe('no-store');
+  });
+});
