@@ -1,5 +1,6 @@
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../db/database';
+import { rows, run, statement } from '../db/prepared';
 import { ADVISORY_LOCKS } from '../db/session';
 import type { Tx } from '../db/transaction';
 
@@ -25,9 +26,77 @@ export interface CartLineToOrder {
 const LINE_COLUMNS = `c.id, c.product_id AS "productId", p.name, p.price AS "unitPrice", c.quantity,
   p.stock, p.active, c.created_at AS "createdAt"`;
 
+const LOCK_CART = statement('cart_lock', 'SELECT pg_advisory_xact_lock($1, hashtext($2))');
+
 /** Serialises a user's cart mutations and checkouts for the rest of the transaction. */
-export async function lockCart({ db, transaction }: Tx, userId: string): Promise<void> {
-  await db.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', { bind: [ADVISORY_LOCKS.cartNamespace, userId], transaction });
+export async function lockCart(tx: Tx, userId: string): Promise<void> {
+  await run(tx, LOCK_CART, [ADVISORY_LOCKS.cartNamespace, userId]);
+}
+
+/** What adding to the cart found and did, in one statement (see `addCartLine`). */
+export interface CartAddition {
+  /** The user's pending order: set, nothing was written. */
+  pendingOrderId: string | null;
+  /** The product as it is now; null (nothing written) when unknown. */
+  product: { id: string; name: string; price: string; stock: number; active: boolean } | null;
+  /** The merged line; null when nothing was written (pending order, unknown or inactive product). */
+  line: { id: string; quantity: number; created: boolean } | null;
+  /** Distinct products in the cart before this addition. */
+  linesBefore: number;
+}
+
+const ADD_CART_LINE = statement(
+  'cart_add_line',
+  `WITH pending AS (SELECT id FROM orders WHERE user_id = $1 AND status = 'pending'),
+   product AS (SELECT id, name, price, stock, active FROM products WHERE id = $2),
+   lines AS (SELECT count(*)::int AS n FROM cart_items WHERE user_id = $1),
+   line AS (
+     INSERT INTO cart_items (user_id, product_id, quantity)
+     SELECT $1, p.id, $3 FROM product p WHERE p.active AND NOT EXISTS (SELECT 1 FROM pending)
+     ON CONFLICT (user_id, product_id)
+       DO UPDATE SET quantity = cart_items.quantity + EXCLUDED.quantity, updated_at = now()
+     RETURNING id, quantity, (xmax = 0) AS created),
+   event AS (
+     INSERT INTO outbox_events (type, user_id, aggregate_id, data)
+     SELECT 'cart.item_added', $1, $1, jsonb_build_object(
+              'product_id', p.id, 'quantity', $3::int, 'line_quantity', l.quantity, 'unit_price', p.price::text)
+       FROM line l, product p
+      WHERE l.quantity <= p.stock AND (NOT l.created OR (SELECT n FROM lines) < $4))
+   SELECT (SELECT id FROM pending) AS "pendingOrderId", (SELECT n FROM lines) AS "linesBefore",
+          p.id AS "productId", p.name, p.price, p.stock, p.active,
+          l.id AS "lineId", l.quantity, l.created
+     FROM (SELECT 1) AS one LEFT JOIN product p ON true LEFT JOIN line l ON true`,
+);
+
+/**
+ * Adds `quantity` of a product to the user's line for it — in one statement:
+ * unless the user has a pending order or the product is unknown or inactive,
+ * the line is created or merged and, when the merged quantity fits the stock
+ * and a new line fits `maxLines`, its `cart.item_added` event is written. The
+ * caller decides from what comes back, and rolls back when it refuses.
+ */
+export async function addCartLine(tx: Tx, userId: string, productId: string, quantity: number, maxLines: number): Promise<CartAddition> {
+  const [row] = await rows<{
+    pendingOrderId: string | null;
+    linesBefore: number;
+    productId: string | null;
+    name: string;
+    price: string;
+    stock: number;
+    active: boolean;
+    lineId: string | null;
+    quantity: number;
+    created: boolean;
+  }>(tx, ADD_CART_LINE, [userId, productId, quantity, maxLines]);
+  const found = row!;
+  return {
+    pendingOrderId: found.pendingOrderId,
+    linesBefore: found.linesBefore,
+    product: found.productId
+      ? { id: found.productId, name: found.name, price: found.price, stock: found.stock, active: found.active }
+      : null,
+    line: found.lineId ? { id: found.lineId, quantity: found.quantity, created: found.created } : null,
+  };
 }
 
 /** The user's cart, oldest line first. */
@@ -37,36 +106,6 @@ export function listCartLines(db: Database, userId: string): Promise<CartLineRec
       WHERE c.user_id = $1 ORDER BY c.created_at, c.id`,
     { type: QueryTypes.SELECT, bind: [userId] },
   );
-}
-
-/**
- * Adds `quantity` of a product to the user's line for it, creating the line
- * if needed (one statement, safe under concurrent adds). `created` tells which.
- */
-export async function upsertCartLine(
-  { db, transaction }: Tx,
-  userId: string,
-  productId: string,
-  quantity: number,
-): Promise<{ id: string; quantity: number; created: boolean }> {
-  const [row] = await db.query<{ id: string; quantity: number; created: boolean }>(
-    `INSERT INTO cart_items (user_id, product_id, quantity) VALUES ($1, $2, $3)
-     ON CONFLICT (user_id, product_id)
-       DO UPDATE SET quantity = cart_items.quantity + EXCLUDED.quantity, updated_at = now()
-     RETURNING id, quantity, (xmax = 0) AS created`,
-    { type: QueryTypes.SELECT, bind: [userId, productId, quantity], transaction },
-  );
-  return row!;
-}
-
-/** How many distinct products the user's cart holds. */
-export async function countCartLines({ db, transaction }: Tx, userId: string): Promise<number> {
-  const [row] = await db.query<{ lines: number }>('SELECT count(*)::int AS lines FROM cart_items WHERE user_id = $1', {
-    type: QueryTypes.SELECT,
-    bind: [userId],
-    transaction,
-  });
-  return row?.lines ?? 0;
 }
 
 /** Sets a line's quantity; null when the line is not the user's. */

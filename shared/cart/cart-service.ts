@@ -6,8 +6,7 @@ import { AppError } from '../errors/error-codes';
 import type { EventData } from '../events/event-catalogue';
 import { recordEvent } from '../events/outbox-repository';
 import { findPendingOrderId } from '../orders/order-repository';
-import { findProduct } from '../products/product-repository';
-import { countCartLines, deleteCartLine, listCartLines, lockCart, setCartLineQuantity, upsertCartLine } from './cart-repository';
+import { addCartLine, deleteCartLine, listCartLines, lockCart, setCartLineQuantity } from './cart-repository';
 import { assertInStock, cartLineNotFound, checkoutInProgress, MAX_LINE_QUANTITY } from './cart-rules';
 
 /** A cart line as clients see it (contract shape, snake_case applied by the HTTP view). */
@@ -55,22 +54,21 @@ export function addToCart(
   { maxLines }: CartLimits,
 ): Promise<{ line: CartLine; created: boolean }> {
   return inTransaction(db, async (tx) => {
-    await lockCartForChange(tx, userId);
-    const product = await findProduct(tx, productId);
-    if (!product?.active) throw new AppError('PRODUCT_NOT_FOUND', 'Product not found');
-    const merged = await upsertCartLine(tx, userId, product.id, quantity).catch(rethrowLineLimit);
-    assertInStock(product.id, merged.quantity, product.stock);
-    if (merged.created && (await countCartLines(tx, userId)) > maxLines) {
+    await lockCart(tx, userId);
+    // one statement checks and writes; a refusal below rolls it back
+    const { pendingOrderId, product, line, linesBefore } = await addCartLine(tx, userId, productId, quantity, maxLines).catch(
+      rethrowLineLimit,
+    );
+    if (pendingOrderId) throw checkoutInProgress(pendingOrderId);
+    if (!product?.active || !line) throw new AppError('PRODUCT_NOT_FOUND', 'Product not found');
+    assertInStock(product.id, line.quantity, product.stock);
+    if (line.created && linesBefore >= maxLines) {
       throw new AppError('CART_TOO_LARGE', `A cart holds at most ${maxLines} different products`, { max_lines: maxLines });
     }
-    await recordCartChange(tx, userId, 'cart.item_added', {
-      product_id: product.id,
-      quantity,
-      line_quantity: merged.quantity,
-      unit_price: product.price,
-    });
-    const line = toCartLine({ ...merged, productId: product.id, name: product.name, unitPrice: product.price });
-    return { line, created: merged.created };
+    return {
+      line: toCartLine({ ...line, productId: product.id, name: product.name, unitPrice: product.price }),
+      created: line.created,
+    };
   });
 }
 

@@ -1,5 +1,6 @@
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../db/database';
+import { rows, statement } from '../db/prepared';
 import type { Tx } from '../db/transaction';
 import type { FailureReason, OrderStatus } from '../domain/order-status';
 import type { Cursor } from '../pagination/cursor';
@@ -56,18 +57,26 @@ const HISTORY_COLUMN = `(SELECT json_agg(json_build_object('status', h.status, '
           ORDER BY h.id)
      FROM order_status_history h WHERE h.order_id = o.id) AS history`;
 
+const FIND_ORDER = statement(
+  'order_find',
+  `SELECT ${orderColumns()}, ${HISTORY_COLUMN} FROM orders o WHERE o.id = $1 AND ($2::text IS NULL OR o.user_id = $2)`,
+);
+const FIND_SELLER_ORDER = statement(
+  'order_find_seller',
+  `SELECT ${orderColumns('$2')}, ${HISTORY_COLUMN} FROM orders o
+    WHERE o.id = $1 AND EXISTS (SELECT 1 FROM order_items s WHERE s.order_id = o.id AND s.seller_id = $2)`,
+);
+
 /**
  * One order with items and status history. `ownerId` limits it to that user's
  * orders, `sellerId` to orders with that seller's lines (showing only those);
- * anything else is null.
+ * anything else is null. A prepared statement: order polls are the hottest read.
  */
 export async function findOrder(db: Database, orderId: string, { ownerId, sellerId }: OrderViewer = {}): Promise<OrderRecord | null> {
-  const [order] = await db.query<OrderRecord>(
-    `SELECT ${orderColumns(sellerId === undefined ? undefined : '$3')}, ${HISTORY_COLUMN} FROM orders o
-      WHERE o.id = $1 AND ($2::text IS NULL OR o.user_id = $2)
-        AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM order_items s WHERE s.order_id = o.id AND s.seller_id = $3))`,
-    { type: QueryTypes.SELECT, bind: [orderId, ownerId ?? null, sellerId ?? null] },
-  );
+  const [order] =
+    sellerId === undefined
+      ? await rows<OrderRecord>(db, FIND_ORDER, [orderId, ownerId ?? null])
+      : await rows<OrderRecord>(db, FIND_SELLER_ORDER, [orderId, sellerId]);
   return order ?? null;
 }
 
