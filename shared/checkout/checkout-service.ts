@@ -4,7 +4,7 @@ import { checkoutInProgress } from '../cart/cart-rules';
 import type { Database } from '../db/database';
 import { inTransaction } from '../db/transaction';
 import { AppError } from '../errors/error-codes';
-import { insertPendingOrder, readCheckoutState } from './checkout-repository';
+import { acceptCheckout } from './checkout-repository';
 import { hashCheckoutDetails, type CheckoutDetails } from './idempotency';
 
 export interface CheckoutRequest {
@@ -21,28 +21,19 @@ export interface AcceptedCheckout {
 }
 
 /**
- * Accepts a checkout: under the user's cart lock, answer a replayed
- * Idempotency-Key, refuse a second pending checkout or an empty cart, then
- * write the pending order with its history row, `checkout.requested` event
- * and key — one commit, before anything is enqueued. The unique (user, key)
- * and one-pending-order indexes back the lock up.
+ * Accepts a checkout: under the user's cart lock, one statement answers a
+ * replayed Idempotency-Key, refuses a second pending checkout or an empty
+ * cart, or writes the pending order with its history row,
+ * `checkout.requested` event and key — one commit, before anything is
+ * enqueued. The unique (user, key) and one-pending-order indexes back the
+ * lock up.
  */
 export function requestCheckout(db: Database, request: CheckoutRequest): Promise<AcceptedCheckout> {
   const requestHash = hashCheckoutDetails(request.body);
   return inTransaction(db, async (tx) => {
     await lockCart(tx, request.userId);
-    const state = await readCheckoutState(tx, request.userId, request.idempotencyKey ?? null);
-    if (state.keyOrderId) {
-      if (state.keyHash !== requestHash) {
-        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different body');
-      }
-      return { orderId: state.keyOrderId, replayed: true };
-    }
-    if (state.pendingOrderId) throw checkoutInProgress(state.pendingOrderId);
-    if (!state.hasItems) throw new AppError('CART_EMPTY', 'The cart is empty');
-
     const orderId = randomUUID();
-    await insertPendingOrder(tx, {
+    const attempt = await acceptCheckout(tx, {
       orderId,
       userId: request.userId,
       details: request.body,
@@ -50,6 +41,14 @@ export function requestCheckout(db: Database, request: CheckoutRequest): Promise
       idempotencyKey: request.idempotencyKey ?? null,
       requestHash,
     });
-    return { orderId, replayed: false };
+    if (attempt.keyOrderId) {
+      if (attempt.keyHash !== requestHash) {
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different body');
+      }
+      return { orderId: attempt.keyOrderId, replayed: true };
+    }
+    if (attempt.pendingOrderId) throw checkoutInProgress(attempt.pendingOrderId);
+    if (!attempt.hasItems) throw new AppError('CART_EMPTY', 'The cart is empty');
+    return { orderId: attempt.createdOrderId!, replayed: false };
   });
 }

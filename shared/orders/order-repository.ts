@@ -119,23 +119,21 @@ export interface LockedOrder {
 }
 
 /** Locks the order row; null when it does not exist (or, with `ownerId`, is not that user's). */
-export async function lockOrder({ db, transaction }: Tx, orderId: string, ownerId?: string): Promise<LockedOrder | null> {
-  const [order] = await db.query<LockedOrder>(
-    `SELECT id, user_id AS "userId", status FROM orders WHERE id = $1 AND ($2::text IS NULL OR user_id = $2) FOR UPDATE`,
-    { type: QueryTypes.SELECT, bind: [orderId, ownerId ?? null], transaction },
-  );
+export async function lockOrder(tx: Tx, orderId: string, ownerId?: string): Promise<LockedOrder | null> {
+  const [order] = await rows<LockedOrder>(tx, LOCK_ORDER, [orderId, ownerId ?? null]);
   return order ?? null;
 }
+const LOCK_ORDER = statement(
+  'order_lock',
+  `SELECT id, user_id AS "userId", status FROM orders WHERE id = $1 AND ($2::text IS NULL OR user_id = $2) FOR UPDATE`,
+);
 
 /** The user's pending order (a checkout in progress), if any. */
-export async function findPendingOrderId({ db, transaction }: Tx, userId: string): Promise<string | null> {
-  const [pending] = await db.query<{ id: string }>(`SELECT id FROM orders WHERE user_id = $1 AND status = 'pending'`, {
-    type: QueryTypes.SELECT,
-    bind: [userId],
-    transaction,
-  });
+export async function findPendingOrderId(tx: Tx, userId: string): Promise<string | null> {
+  const [pending] = await rows<{ id: string }>(tx, FIND_PENDING_ORDER, [userId]);
   return pending?.id ?? null;
 }
+const FIND_PENDING_ORDER = statement('order_find_pending', `SELECT id FROM orders WHERE user_id = $1 AND status = 'pending'`);
 
 /** A pending order that has waited longer than it should. */
 export interface StaleOrder {

@@ -1,4 +1,4 @@
-import { QueryTypes } from 'sequelize';
+import { run, statement } from '../db/prepared';
 import type { Tx } from '../db/transaction';
 import { sourcesOf, type FailureReason, type OrderStatus } from '../domain/order-status';
 
@@ -13,17 +13,9 @@ export interface Transition {
   failureDetails?: unknown;
 }
 
-/**
- * Moves an order to `to` if the state machine allows it from its current
- * status, and writes the status-history row and the `order.<to>` ML event —
- * one statement, so the guard (`status = ANY(allowed sources)`), the history
- * and the event cannot drift apart. The event's data is taken from the rows
- * the transaction wrote (shapes in shared/events/event-catalogue.ts).
- * Returns false when the order was not in a status that allows the move.
- */
-export async function transitionOrder({ db, transaction }: Tx, move: Transition): Promise<boolean> {
-  const rows = await db.query(
-    `WITH previous AS (SELECT status FROM orders WHERE id = $1),
+const TRANSITION_ORDER = statement(
+  'order_transition',
+  `WITH previous AS (SELECT status FROM orders WHERE id = $1),
      moved AS (
        UPDATE orders SET status = $2, updated_at = now(),
               total_price = COALESCE($4, total_price), items_count = COALESCE($5, items_count),
@@ -49,20 +41,26 @@ export async function transitionOrder({ db, transaction }: Tx, move: Transition)
          ELSE jsonb_build_object('order_id', m.id)
        END FROM moved m)
      SELECT id FROM moved`,
-    {
-      type: QueryTypes.SELECT,
-      transaction,
-      bind: [
-        move.orderId,
-        move.to,
-        sourcesOf(move.to),
-        move.totalPrice ?? null,
-        move.itemsCount ?? null,
-        move.failureReason ?? null,
-        move.failureDetails === undefined ? null : JSON.stringify(move.failureDetails),
-        move.actor,
-      ],
-    },
-  );
-  return rows.length === 1;
+);
+
+/**
+ * Moves an order to `to` if the state machine allows it from its current
+ * status, and writes the status-history row and the `order.<to>` ML event —
+ * one statement, so the guard (`status = ANY(allowed sources)`), the history
+ * and the event cannot drift apart. The event's data is taken from the rows
+ * the transaction wrote (shapes in shared/events/event-catalogue.ts).
+ * Returns false when the order was not in a status that allows the move.
+ */
+export async function transitionOrder(tx: Tx, move: Transition): Promise<boolean> {
+  const { rowCount } = await run(tx, TRANSITION_ORDER, [
+    move.orderId,
+    move.to,
+    sourcesOf(move.to),
+    move.totalPrice ?? null,
+    move.itemsCount ?? null,
+    move.failureReason ?? null,
+    move.failureDetails === undefined ? null : JSON.stringify(move.failureDetails),
+    move.actor,
+  ]);
+  return rowCount === 1;
 }

@@ -1,6 +1,7 @@
 import { literal, QueryTypes } from 'sequelize';
 import type { Database } from '../db/database';
 import { Product } from '../db/models/product';
+import { rows, run, statement } from '../db/prepared';
 import { unitOf, type ReadContext, type Tx } from '../db/transaction';
 import type { Cursor } from '../pagination/cursor';
 
@@ -84,28 +85,29 @@ export async function updateProduct(
  * lines referencing the product (FOR KEY SHARE in their foreign-key check)
  * need not wait.
  */
-export function lockProductsForSale({ db, transaction }: Tx, productIds: string[]): Promise<ProductForSale[]> {
-  return db.query<ProductForSale>(
-    `SELECT id, name, price, stock, active, seller_id AS "sellerId" FROM products
-      WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
-    { type: QueryTypes.SELECT, bind: [productIds], transaction },
-  );
+export function lockProductsForSale(tx: Tx, productIds: string[]): Promise<ProductForSale[]> {
+  return rows<ProductForSale>(tx, LOCK_PRODUCTS_FOR_SALE, [productIds]);
 }
+const LOCK_PRODUCTS_FOR_SALE = statement(
+  'products_lock_for_sale',
+  `SELECT id, name, price, stock, active, seller_id AS "sellerId" FROM products
+    WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+);
 
 /**
  * Decrements stock with a guarded update (`stock >= quantity`): even if a
  * lock were missed, nothing can be oversold. Throws if any row was not taken.
  */
-export async function takeStock({ db, transaction }: Tx, lines: Array<{ productId: string; quantity: number }>): Promise<void> {
-  const taken = await db.query(
-    `UPDATE products p SET stock = p.stock - v.quantity, updated_at = now()
-       FROM unnest($1::uuid[], $2::int[]) AS v(id, quantity)
-      WHERE p.id = v.id AND p.stock >= v.quantity
-      RETURNING p.id`,
-    { type: QueryTypes.SELECT, bind: [lines.map((l) => l.productId), lines.map((l) => l.quantity)], transaction },
-  );
-  if (taken.length !== lines.length) throw new Error('stock changed under the placement lock');
+export async function takeStock(tx: Tx, lines: Array<{ productId: string; quantity: number }>): Promise<void> {
+  const { rowCount } = await run(tx, TAKE_STOCK, [lines.map((l) => l.productId), lines.map((l) => l.quantity)]);
+  if (rowCount !== lines.length) throw new Error('stock changed under the placement lock');
 }
+const TAKE_STOCK = statement(
+  'products_take_stock',
+  `UPDATE products p SET stock = p.stock - v.quantity, updated_at = now()
+     FROM unnest($1::uuid[], $2::int[]) AS v(id, quantity)
+    WHERE p.id = v.id AND p.stock >= v.quantity`,
+);
 
 /** Gives an order's quantities back, locking the products in id order like the placement does. */
 export async function restockOrder({ db, transaction }: Tx, orderId: string): Promise<void> {
