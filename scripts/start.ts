@@ -6,8 +6,9 @@ import { prepareDatabase } from '../shared/db/migrate';
 const ROOT = path.resolve(__dirname, '..');
 
 /**
- * `npm start`: create and migrate the database once, then run the API and one
- * worker as child processes. Ctrl-C (or SIGTERM) stops both gracefully; if
+ * `npm start` (compiled, from dist/) and `npm run dev` (from the sources):
+ * create and migrate the database once, then run the API and one worker as
+ * child processes. Ctrl-C (or SIGTERM) stops both gracefully; if
  * either exits, the other is stopped too.
  */
 async function main(): Promise<void> {
@@ -19,8 +20,10 @@ async function main(): Promise<void> {
   const stopAll = (signal: NodeJS.Signals) => {
     for (const child of children) child.kill(signal);
   };
-  for (const entry of ['api/main.ts', 'worker/main.ts']) {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+  // compiled (dist/, `npm start`): plain node; from the sources (`npm run dev`): through tsx
+  const compiled = __filename.endsWith('.js');
+  for (const entry of compiled ? ['api/main.js', 'worker/main.js'] : ['api/main.ts', 'worker/main.ts']) {
+    const child = spawn(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), path.join(ROOT, entry)], {
       stdio: 'inherit',
       env: { ...process.env, MIGRATE_ON_START: 'false' },
     });

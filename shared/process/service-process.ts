@@ -17,9 +17,13 @@ export interface ServiceProcess {
   stop: (signal?: NodeJS.Signals) => Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs `entry` (a TypeScript file of the project) with tsx, as `npm run start:*` does. */
+/**
+ * Runs `entry`, a file of the project: TypeScript sources with tsx (tests),
+ * or compiled JavaScript under dist/ as `npm start` runs it.
+ */
 export function spawnService(name: string, entry: string, env: Record<string, string>, args: string[] = []): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry), ...args], {
+  const runtime = entry.endsWith('.js') ? [...(process.env.SERVICE_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...runtime, path.join(ROOT, entry), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -82,16 +86,25 @@ export function spawnService(name: string, entry: string, env: Record<string, st
 }
 
 /** Starts the API on a free port; resolves once it listens. */
-export async function startApiProcess(env: Record<string, string>): Promise<{ api: ServiceProcess; baseUrl: string }> {
-  const api = spawnService('api', 'api/main.ts', { ...env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1' });
+export async function startApiProcess(
+  env: Record<string, string>,
+  { compiled = false }: { compiled?: boolean } = {},
+): Promise<{ api: ServiceProcess; baseUrl: string }> {
+  const entry = compiled ? 'dist/api/main.js' : 'api/main.ts';
+  const api = spawnService('api', entry, { ...env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1' });
   const line = await api.waitForLine(/Server listening at http:\/\/127\.0\.0\.1:\d+/);
   const baseUrl = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1]!;
   return { api, baseUrl };
 }
 
 /** Starts a worker process; resolves once it consumes the queue. */
-export async function startWorkerProcess(env: Record<string, string>, name = 'worker'): Promise<ServiceProcess> {
-  const worker = spawnService(name, 'worker/main.ts', { ...env, LOG_LEVEL: process.env.TEST_WORKER_LOG_LEVEL ?? 'info' });
+export async function startWorkerProcess(
+  env: Record<string, string>,
+  name = 'worker',
+  { compiled = false }: { compiled?: boolean } = {},
+): Promise<ServiceProcess> {
+  const entry = compiled ? 'dist/worker/main.js' : 'worker/main.ts';
+  const worker = spawnService(name, entry, { ...env, LOG_LEVEL: process.env.TEST_WORKER_LOG_LEVEL ?? 'info' });
   await worker.waitForLine(/"msg":"worker started"/);
   return worker;
 }
