@@ -139,18 +139,3 @@ export async function deleteCartLine(
   return row ?? null;
 }
 
-const LOCK_CART_LINES = statement(
-  'cart_lock_lines',
-  `SELECT id, product_id AS "productId", quantity FROM cart_items WHERE user_id = $1 ORDER BY product_id FOR UPDATE`,
-);
-const CLEAR_CART_LINES = statement('cart_clear_lines', 'DELETE FROM cart_items WHERE id = ANY($1::uuid[])');
-
-/** Locks the user's cart lines for a placement, in product order. */
-export function lockCartLines(tx: Tx, userId: string): Promise<CartLineToOrder[]> {
-  return rows<CartLineToOrder>(tx, LOCK_CART_LINES, [userId]);
-}
-
-/** Removes exactly the cart lines that became the order (lines added meanwhile stay). */
-export async function clearCartLines(tx: Tx, lineIds: string[]): Promise<void> {
-  await run(tx, CLEAR_CART_LINES, [lineIds]);
-}

@@ -1,11 +1,9 @@
-import { clearCartLines, lockCartLines } from '../cart/cart-repository';
 import type { Database } from '../db/database';
 import { inTransaction, type Tx } from '../db/transaction';
 import type { FailureReason, OrderStatus } from '../domain/order-status';
-import { writeOrderItems } from '../orders/order-item-repository';
-import { lockOrder } from '../orders/order-repository';
 import { transitionOrder } from '../orders/order-status-repository';
-import { lockProductsForSale, takeStock } from '../products/product-repository';
+import { lockProductsForSale } from '../products/product-repository';
+import { fulfil, lockOrderAndCart } from './placement-repository';
 import { priceLines } from './price-lines';
 
 /** The lines a failed placement could not serve (failure_details). */
@@ -21,30 +19,28 @@ export type PlacementOutcome =
 
 /**
  * Turns the user's cart into the order, in one transaction, step by step:
- * lock the order (return if no longer pending), lock the cart lines, lock the
- * products in id order, re-price and check stock, take the stock, write the
- * items, clear exactly those cart lines, mark the order placed (with its
- * history row and `order.placed` event). A shortage marks it failed instead
+ * lock the order and its cart lines (return if no longer pending), lock the
+ * products in id order, re-price and check stock, take the stock + write the
+ * items + clear exactly those cart lines (one statement), mark the order
+ * placed (with its history row and `order.placed` event): six round trips
+ * with BEGIN and COMMIT. A shortage marks it failed instead
  * and leaves cart and stock untouched. Safe to run twice: the second run
  * skips. The worker runs it for every checkout job; an admin's move to
  * `placed` runs the same.
  */
 export function placeOrder(db: Database, orderId: string, actor = 'worker'): Promise<PlacementOutcome> {
   return inTransaction(db, async (tx) => {
-    const order = await lockOrder(tx, orderId);
+    const order = await lockOrderAndCart(tx, orderId);
     if (!order) return { status: 'missing' };
     if (order.status !== 'pending') return { status: 'skipped', current: order.status };
-
-    const lines = await lockCartLines(tx, order.userId);
+    const { lines } = order;
     if (lines.length === 0) return fail(tx, orderId, actor, 'CART_EMPTY', { products: [] });
 
     const products = await lockProductsForSale(tx, lines.map((line) => line.productId));
     const pricing = priceLines(lines, products);
     if (!pricing.ok) return fail(tx, orderId, actor, pricing.reason, { products: pricing.products });
 
-    await takeStock(tx, pricing.items);
-    await writeOrderItems(tx, orderId, pricing.items);
-    await clearCartLines(tx, lines.map((line) => line.id));
+    await fulfil(tx, orderId, pricing.items, lines.map((line) => line.id));
     await transitionOrder(tx, { orderId, to: 'placed', actor, totalPrice: pricing.totalPrice, itemsCount: pricing.itemsCount });
     return { status: 'placed', totalPrice: pricing.totalPrice, itemsCount: pricing.itemsCount };
   });

@@ -1,7 +1,7 @@
 import { literal, QueryTypes } from 'sequelize';
 import type { Database } from '../db/database';
 import { Product } from '../db/models/product';
-import { rows, run, statement } from '../db/prepared';
+import { rows, statement } from '../db/prepared';
 import { unitOf, type ReadContext, type Tx } from '../db/transaction';
 import type { Cursor } from '../pagination/cursor';
 
@@ -92,21 +92,6 @@ const LOCK_PRODUCTS_FOR_SALE = statement(
   'products_lock_for_sale',
   `SELECT id, name, price, stock, active, seller_id AS "sellerId" FROM products
     WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
-);
-
-/**
- * Decrements stock with a guarded update (`stock >= quantity`): even if a
- * lock were missed, nothing can be oversold. Throws if any row was not taken.
- */
-export async function takeStock(tx: Tx, lines: Array<{ productId: string; quantity: number }>): Promise<void> {
-  const { rowCount } = await run(tx, TAKE_STOCK, [lines.map((l) => l.productId), lines.map((l) => l.quantity)]);
-  if (rowCount !== lines.length) throw new Error('stock changed under the placement lock');
-}
-const TAKE_STOCK = statement(
-  'products_take_stock',
-  `UPDATE products p SET stock = p.stock - v.quantity, updated_at = now()
-     FROM unnest($1::uuid[], $2::int[]) AS v(id, quantity)
-    WHERE p.id = v.id AND p.stock >= v.quantity`,
 );
 
 /** Gives an order's quantities back, locking the products in id order like the placement does. */
