@@ -97,8 +97,8 @@ export const ConfigSchema = Type.Object({
   ML_EVENTS_DURABILITY: StringEnum(['none', 'aof', 'replica'], { default: 'none' }),
   /** Events the relay publishes per round trip. */
   OUTBOX_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
-  /** The relay's fallback poll when no commit notification arrives. */
-  OUTBOX_POLL_MS: Type.Integer({ minimum: 50, default: 1_000 }),
+  /** How often the leading relay looks for new outbox rows (no NOTIFY per insert: it would serialise commits). */
+  OUTBOX_POLL_MS: Type.Integer({ minimum: 50, default: 200 }),
   /** Published outbox rows are kept this long (for `events:replay`), then deleted in batches. */
   OUTBOX_RETENTION_HOURS: Type.Integer({ minimum: 1, default: 168 }),
   /** Bull Board at /admin/queues: HTTP Basic credentials; the board is off while either is unset. */

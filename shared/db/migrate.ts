@@ -9,6 +9,7 @@ import * as m0003 from './migrations/0003-orders';
 import * as m0004 from './migrations/0004-outbox';
 import * as m0005 from './migrations/0005-reconcile-lease';
 import * as m0006 from './migrations/0006-relay-state';
+import * as m0007 from './migrations/0007-outbox-without-notify';
 
 /** Every migration, in order. A new migration is a new file appended here; shipped ones never change. */
 const MIGRATIONS: ReadonlyArray<{ name: string; up: MigrationFn; down: MigrationFn }> = [
@@ -18,6 +19,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; up: MigrationFn; down: Migration
   { name: '0004-outbox', ...m0004 },
   { name: '0005-reconcile-lease', ...m0005 },
   { name: '0006-relay-state', ...m0006 },
+  { name: '0007-outbox-without-notify', ...m0007 },
 ];
 
 /**

@@ -12,8 +12,6 @@ export type Session = Client;
 export const CHANNELS = {
   /** Payload: the order id, on every status change, at commit. */
   orderStatus: 'order_status',
-  /** No payload: new outbox rows committed. */
-  outbox: 'outbox',
 } as const;
 
 /** Advisory-lock keys, in one list so that no two uses collide. */

@@ -2,15 +2,7 @@ import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { withTimeout } from '../../shared/async/with-timeout';
-import {
-  ADVISORY_LOCKS,
-  CHANNELS,
-  createSession,
-  destroySession,
-  listen,
-  tryAdvisoryLock,
-  type Session,
-} from '../../shared/db/session';
+import { ADVISORY_LOCKS, createSession, destroySession, tryAdvisoryLock, type Session } from '../../shared/db/session';
 import {
   advanceSafePoint,
   beginRelayEpoch,
@@ -72,8 +64,6 @@ export class OutboxRelay {
   private session: Session | undefined;
   private epoch: string | undefined;
   private wake: () => void = () => undefined;
-  /** A notification arrived while no one was sleeping: the next sleep returns at once. */
-  private woken = false;
   private loop: Promise<void> = Promise.resolve();
   private durabilityWarned = false;
 
@@ -166,11 +156,6 @@ export class OutboxRelay {
     // one relay publishes at a time (per database): the holder of the leader lock
     if (!(await tryAdvisoryLock(session, ADVISORY_LOCKS.relayLeader))) return;
     this.log.info('outbox relay is the leader');
-    session.on('notification', () => {
-      this.woken = true;
-      this.wake();
-    });
-    await listen(session, CHANNELS.outbox);
     let nextPurge = Date.now() + PURGE_EVERY_MS;
     while (!this.stopped) {
       await this.checkEpoch(session);
@@ -212,13 +197,9 @@ export class OutboxRelay {
     if (deleted > 0) this.log.info({ deleted }, 'purged published outbox rows past retention');
   }
 
-  /** Waits `ms`, or less if a commit notification (or stop) arrives. */
+  /** Waits `ms`, or less if the relay is stopped (or its session fails). */
   private sleep(ms: number): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
