@@ -12,10 +12,16 @@ export const REDACT_PATHS = [
   'req.headers.cookie',
   'req.headers["idempotency-key"]',
   'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["idempotency-key"]',
+  // explicit paths, no wildcards: every log line pays for each pattern
   'contact',
   'address',
-  '*.contact',
-  '*.address',
+  'body.contact',
+  'body.address',
+  'order.contact',
+  'order.address',
 ];
 
 /**
