@@ -1,4 +1,5 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { actor } from '../support/actors';
 import { givenFor } from '../support/given';
 import { startStack, type Stack } from '../support/stack';
@@ -6,18 +7,6 @@ import { tokenFor } from '../support/tokens';
 
 jest.setTimeout(90_000);
 
-/** Debian's Chromium (installed by npm test's pretest); test tools cannot download their own browser here. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOTS = process.env.TMPDIR ?? '/tmp';
 
 /** An operator opens Bull Board in a plain browser: no header injection, no extension. */
@@ -27,7 +16,7 @@ describe('Bull Board in a real browser', () => {
   const given = givenFor(() => stack.api);
   beforeAll(async () => {
     stack = await startStack({ BULL_BOARD_USER: 'ops', BULL_BOARD_PASSWORD: 'board-secret-1' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { newUser, type Actor } from '../support/actors';
 import { givenFor } from '../support/given';
 import { startStack, type Stack } from '../support/stack';
@@ -18,18 +19,6 @@ const WEB = path.join(ROOT, 'web');
 /** Screenshots of the key steps, kept after the run (gitignored). */
 const ARTIFACTS = path.join(ROOT, 'tests/artifacts/web-checkout');
 
-/** Debian's Chromium (installed by .ci/run); test tools cannot download their own browser here. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** How long the page may take to show what a step expects (the worker may be starting). */
 const STEP_TIMEOUT_MS = 30_000;
@@ -111,7 +100,7 @@ describe('the Angular checkout (web/) in headless Chromium against real API and 
     app = await serveApp(path.join(buildDir, 'browser'), () => stack.baseUrl);
     [stack, browser] = await Promise.all([
       startStack({ CORS_ORIGINS: app.origin }),
-      chromium.launch({ executablePath: CHROMIUM, args: FLAGS }),
+      launchChromium(),
       buildWebApp(buildDir),
     ]);
   });
