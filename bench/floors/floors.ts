@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import type { BenchEnvironment } from '../harness/environment';
+import { runOpenLoop } from '../harness/open-loop';
+import { AsyncQueue, runCallers, runCallersFor, summarize, throughput, type LatencySummary, type Throughput } from '../harness/stats';
+import { acceptCheckout, addToCart, placeOrder, readOrder } from './flows';
+
+/**
+ * The floors: each hot path's statements (flows.ts) driven like the service
+ * drives them — the same number of concurrent callers, over as many database
+ * connections as the service process has (the API's pool, a worker's jobs) —
+ * from this process, with node-postgres prepared statements and nothing else.
+ */
+
+export interface CartOperation {
+  userId: string;
+  productId: string;
+}
+
+async function withClient<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await work(client);
+  } finally {
+    client.release();
+  }
+}
+
+/** Add to cart: `callers` at once over `poolMax` connections, each operation one transaction. */
+export async function addToCartFloor(
+  environment: BenchEnvironment,
+  operations: CartOperation[],
+  { callers, poolMax, maxLines }: { callers: number; poolMax: number; maxLines: number },
+): Promise<Throughput> {
+  const pool = environment.newPool(poolMax, 'floor-add-to-cart');
+  try {
+    const latencies: number[] = [];
+    let errors = 0;
+    const start = performance.now();
+    await runCallers(operations.length, callers, async (i) => {
+      const { userId, productId } = operations[i]!;
+      const began = performance.now();
+      try {
+        await withClient(pool, (client) => addToCart(client, userId, productId, 1, maxLines));
+        latencies.push(performance.now() - began);
+      } catch {
+        errors += 1;
+      }
+    });
+    return throughput(operations.length, (performance.now() - start) / 1000, errors, latencies);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Order read: `callers` at once over `poolMax` connections for `durationMs` (after `warmupMs` not counted). */
+export async function orderPollFloor(
+  environment: BenchEnvironment,
+  orders: Array<{ id: string; userId: string }>,
+  { callers, poolMax, durationMs, warmupMs }: { callers: number; poolMax: number; durationMs: number; warmupMs: number },
+): Promise<Throughput> {
+  const pool = environment.newPool(poolMax, 'floor-order-poll');
+  try {
+    const read = (i: number) => {
+      const order = orders[i % orders.length]!;
+      return readOrder(pool, order.id, order.userId);
+    };
+    await runCallersFor(performance.now() + warmupMs, callers, read);
+    const latencies: number[] = [];
+    let errors = 0;
+    const start = performance.now();
+    const count = await runCallersFor(start + durationMs, callers, async (i) => {
+      const began = performance.now();
+      try {
+        await read(i);
+        latencies.push(performance.now() - began);
+      } catch {
+        errors += 1;
+      }
+    });
+    return throughput(count, (performance.now() - start) / 1000, errors, latencies);
+  } finally {
+    await pool.end();
+  }
+}
+
+export interface CheckoutFloorFigures {
+  checkouts: number;
+  /** From the first accept until every order was placed. */
+  seconds: number;
+  placedPerSecond: number;
+  /** The accepts alone (the 202 side). */
+  acceptSeconds: number;
+  acceptLatency: LatencySummary;
+  notPlaced: number;
+}
+
+/**
+ * Checkout end to end: `callers` accept at once over `acceptPoolMax`
+ * connections (the API), while `placers` place what was accepted, in order,
+ * over their own connections (a worker's jobs) — until all are placed.
+ */
+export async function checkoutBurstFloor(
+  environment: BenchEnvironment,
+  userIds: string[],
+  { callers, acceptPoolMax, placers, placePoolMax }: { callers: number; acceptPoolMax: number; placers: number; placePoolMax: number },
+): Promise<CheckoutFloorFigures> {
+  const acceptPool = environment.newPool(acceptPoolMax, 'floor-accept');
+  const placePool = environment.newPool(placePoolMax, 'floor-place');
+  try {
+    const accepted = new AsyncQueue<string>();
+    const latencies: number[] = [];
+    let notPlaced = 0;
+    const start = performance.now();
+    let acceptSeconds = 0;
+    const accepting = runCallers(userIds.length, callers, async (i) => {
+      const began = performance.now();
+      const orderId = await withClient(acceptPool, (client) => acceptCheckout(client, userIds[i]!, randomUUID()));
+      latencies.push(performance.now() - began);
+      accepted.push(orderId);
+    }).finally(() => {
+      acceptSeconds = (performance.now() - start) / 1000;
+      accepted.close();
+    });
+    const placing = Array.from({ length: placers }, async () => {
+      for (let orderId = await accepted.take(); orderId; orderId = await accepted.take()) {
+        const id = orderId;
+        if ((await withClient(placePool, (client) => placeOrder(client, id))) !== 'placed') notPlaced += 1;
+      }
+    });
+    await Promise.all([accepting, ...placing]);
+    const seconds = (performance.now() - start) / 1000;
+    return {
+      checkouts: userIds.length,
+      seconds: Math.round(seconds * 100) / 100,
+      placedPerSecond: Math.round(userIds.length / seconds),
+      acceptSeconds: Math.round(acceptSeconds * 100) / 100,
+      acceptLatency: summarize(latencies),
+      notPlaced,
+    };
+  } finally {
+    await Promise.all([acceptPool.end(), placePool.end()]);
+  }
+}
+
+/**
+ * Checkouts offered at `perSecond` (open loop) over `acceptPoolMax`
+ * connections while `placers` place them: the accept latency, from each
+ * checkout's scheduled start to its commit.
+ */
+export async function checkoutRateFloor(
+  environment: BenchEnvironment,
+  userIds: string[],
+  { perSecond, acceptPoolMax, placers, placePoolMax }: { perSecond: number; acceptPoolMax: number; placers: number; placePoolMax: number },
+): Promise<{ latency: LatencySummary; errors: number; notPlaced: number }> {
+  const acceptPool = environment.newPool(acceptPoolMax, 'floor-accept');
+  const placePool = environment.newPool(placePoolMax, 'floor-place');
+  try {
+    const accepted = new AsyncQueue<string>();
+    let notPlaced = 0;
+    const offering = runOpenLoop(userIds.length, perSecond, async (i) => {
+      const orderId = await withClient(acceptPool, (client) => acceptCheckout(client, userIds[i]!, randomUUID()));
+      accepted.push(orderId);
+    }).finally(() => accepted.close());
+    const placing = Array.from({ length: placers }, async () => {
+      for (let orderId = await accepted.take(); orderId; orderId = await accepted.take()) {
+        const id = orderId;
+        if ((await withClient(placePool, (client) => placeOrder(client, id))) !== 'placed') notPlaced += 1;
+      }
+    });
+    const [offered] = await Promise.all([offering, ...placing]);
+    return { latency: summarize(offered.latenciesMs), errors: offered.errors.length, notPlaced };
+  } finally {
+    await Promise.all([acceptPool.end(), placePool.end()]);
+  }
+}
+
+/** Accepts a checkout for every user (setup for the placement measurements; not timed); resolves with the order ids. */
+export async function acceptAll(environment: BenchEnvironment, userIds: string[], poolMax: number): Promise<string[]> {
+  const pool = environment.newPool(poolMax, 'bench-setup-accept');
+  try {
+    const orderIds: string[] = new Array<string>(userIds.length);
+    await runCallers(userIds.length, poolMax * 2, async (i) => {
+      orderIds[i] = await withClient(pool, (client) => acceptCheckout(client, userIds[i]!, randomUUID()));
+    });
+    return orderIds;
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Placement alone: `placers` at once, each on its own connection, until every order is placed. */
+export async function placementFloor(environment: BenchEnvironment, orderIds: string[], placers: number): Promise<Throughput> {
+  const pool = environment.newPool(placers, 'floor-place');
+  try {
+    const latencies: number[] = [];
+    let errors = 0;
+    const start = performance.now();
+    await runCallers(orderIds.length, placers, async (i) => {
+      const began = performance.now();
+      const status = await withClient(pool, (client) => placeOrder(client, orderIds[i]!));
+      if (status === 'placed') latencies.push(performance.now() - began);
+      else errors += 1;
+    });
+    return throughput(orderIds.length, (performance.now() - start) / 1000, errors, latencies);
+  } finally {
+    await pool.end();
+  }
+}

@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { ClientBase, Pool } from 'pg';
+import { IDEMPOTENCY_WINDOW_HOURS, hashCheckoutDetails } from '../../shared/checkout/idempotency';
+import { ADVISORY_LOCKS } from '../../shared/db/session';
+import { sourcesOf } from '../../shared/domain/order-status';
+import type { CartLineToOrder } from '../../shared/cart/cart-repository';
+import type { ProductForSale } from '../../shared/products/product-repository';
+import { priceLines } from '../../shared/placement/price-lines';
+import { CHECKOUT_BODY } from '../harness/fixtures';
+import {
+  ACCEPT_CHECKOUT,
+  ADD_CART_LINE,
+  FIND_ORDER,
+  FULFIL,
+  LOCK_CART,
+  LOCK_ORDER_AND_CART,
+  LOCK_PRODUCTS_FOR_SALE,
+  prepared,
+  TRANSITION_ORDER,
+  type Statement,
+} from './statements';
+
+/**
+ * The service's hot paths as the floors run them: the use case's statements
+ * in its order, its decisions in plain code, on one pg connection. Each
+ * mirrors the shared/ use case named on it; FLOWS lists the statements each
+ * sends, which statement-check.ts compares with what the use case sends.
+ */
+export const FLOWS: Record<'addToCart' | 'acceptCheckout' | 'placeOrder' | 'readOrder', Array<Statement | 'BEGIN' | 'COMMIT'>> = {
+  addToCart: ['BEGIN', LOCK_CART, ADD_CART_LINE, 'COMMIT'],
+  acceptCheckout: ['BEGIN', LOCK_CART, ACCEPT_CHECKOUT, 'COMMIT'],
+  placeOrder: ['BEGIN', LOCK_ORDER_AND_CART, LOCK_PRODUCTS_FOR_SALE, FULFIL, TRANSITION_ORDER, 'COMMIT'],
+  readOrder: [FIND_ORDER],
+};
+
+/** A refusal the service would answer with a 4xx; the floor rolls back just the same. */
+export class Refused extends Error {}
+
+async function inTransaction<T>(client: ClientBase, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await work();
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** shared/cart/cart-service.ts addToCart */
+export function addToCart(client: ClientBase, userId: string, productId: string, quantity: number, maxLines: number): Promise<void> {
+  return inTransaction(client, async () => {
+    await client.query(prepared(LOCK_CART, [ADVISORY_LOCKS.cartNamespace, userId]));
+    const { rows } = await client.query<{
+      pendingOrderId: string | null;
+      linesBefore: number;
+      productId: string | null;
+      stock: number;
+      active: boolean;
+      lineId: string | null;
+      quantity: number;
+      created: boolean;
+    }>(prepared(ADD_CART_LINE, [userId, productId, quantity, maxLines]));
+    const row = rows[0]!;
+    if (row.pendingOrderId) throw new Refused('CHECKOUT_IN_PROGRESS');
+    if (!row.productId || !row.active || !row.lineId) throw new Refused('PRODUCT_NOT_FOUND');
+    if (row.quantity > row.stock) throw new Refused('OUT_OF_STOCK');
+    if (row.created && row.linesBefore >= maxLines) throw new Refused('CART_TOO_LARGE');
+  });
+}
+
+/** shared/checkout/checkout-service.ts requestCheckout (the HTTP request id is a fresh uuid); resolves with the new order's id. */
+export function acceptCheckout(client: ClientBase, userId: string, idempotencyKey: string | null): Promise<string> {
+  const requestHash = hashCheckoutDetails(CHECKOUT_BODY);
+  return inTransaction(client, async () => {
+    await client.query(prepared(LOCK_CART, [ADVISORY_LOCKS.cartNamespace, userId]));
+    const { rows } = await client.query<{
+      keyHash: string | null;
+      keyOrderId: string | null;
+      pendingOrderId: string | null;
+      hasItems: boolean;
+      createdOrderId: string | null;
+    }>(
+      prepared(ACCEPT_CHECKOUT, [
+        randomUUID(),
+        userId,
+        CHECKOUT_BODY.contact,
+        CHECKOUT_BODY.address,
+        randomUUID(),
+        idempotencyKey,
+        requestHash,
+        IDEMPOTENCY_WINDOW_HOURS,
+      ]),
+    );
+    const attempt = rows[0]!;
+    if (attempt.keyOrderId) {
+      if (attempt.keyHash !== requestHash) throw new Refused('IDEMPOTENCY_KEY_REUSED');
+      return attempt.keyOrderId;
+    }
+    if (attempt.pendingOrderId) throw new Refused('CHECKOUT_IN_PROGRESS');
+    if (!attempt.hasItems) throw new Refused('CART_EMPTY');
+    return attempt.createdOrderId!;
+  });
+}
+
+/** shared/placement/place-order.ts placeOrder; resolves with the order's status afterwards. */
+export function placeOrder(client: ClientBase, orderId: string, actor = 'worker'): Promise<string> {
+  const fail = async (reason: string, details: unknown) => {
+    await client.query(prepared(TRANSITION_ORDER, [orderId, 'failed', sourcesOf('failed'), null, null, reason, JSON.stringify(details), actor]));
+    return 'failed';
+  };
+  return inTransaction(client, async () => {
+    const { rows: found } = await client.query<{ id: string; userId: string; status: string; lineId: string | null; productId: string; quantity: number }>(
+      prepared(LOCK_ORDER_AND_CART, [orderId]),
+    );
+    const order = found[0];
+    if (!order) return 'missing';
+    if (order.status !== 'pending') return order.status;
+    const lines: CartLineToOrder[] = found
+      .filter((row) => row.lineId !== null)
+      .map((row) => ({ id: row.lineId!, productId: row.productId, quantity: row.quantity }));
+    if (lines.length === 0) return fail('CART_EMPTY', { products: [] });
+
+    const { rows: products } = await client.query<ProductForSale>(
+      prepared(LOCK_PRODUCTS_FOR_SALE, [lines.map((line) => line.productId)]),
+    );
+    const pricing = priceLines(lines, products);
+    if (!pricing.ok) return fail(pricing.reason, { products: pricing.products });
+
+    const { items } = pricing;
+    const { rows: fulfilled } = await client.query<{ taken: number }>(
+      prepared(FULFIL, [
+        orderId,
+        items.map((i) => i.productId),
+        items.map((i) => i.sellerId),
+        items.map((i) => i.name),
+        items.map((i) => i.unitPrice),
+        items.map((i) => i.quantity),
+        items.map((i) => i.lineTotal),
+        lines.map((line) => line.id),
+      ]),
+    );
+    if (fulfilled[0]?.taken !== items.length) throw new Error('stock changed under the placement lock');
+    await client.query(
+      prepared(TRANSITION_ORDER, [orderId, 'placed', sourcesOf('placed'), pricing.totalPrice, pricing.itemsCount, null, null, actor]),
+    );
+    return 'placed';
+  });
+}
+
+/** shared/orders/order-service.ts getOrder for its owner: one statement on a pooled connection. */
+export async function readOrder(pool: Pool, orderId: string, ownerId: string): Promise<void> {
+  const { rows } = await pool.query(prepared(FIND_ORDER, [orderId, ownerId]));
+  if (rows.length !== 1) throw new Refused('ORDER_NOT_FOUND');
+}

@@ -1,0 +1,232 @@
+import { Redis } from 'ioredis';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Pool, type PoolConfig } from 'pg';
+import { waitFor } from '../../shared/async/wait-for';
+import type { Role } from '../../shared/auth/roles';
+import { signToken } from '../../shared/auth/token-verifier';
+import { quoteIdentifier } from '../../shared/db/database';
+import { prepareDatabase } from '../../shared/db/migrate';
+import { spawnService, type ServiceProcess } from '../../shared/process/service-process';
+import { createCheckoutQueue } from '../../shared/queue/checkout-queue';
+import { deleteQueueKeys } from '../../shared/queue/queue-keys';
+import { RssSampler } from './rss-sampler';
+
+export interface EnvironmentOptions {
+  /**
+   * `compiled`: build (`npm run build`) and run dist/ with plain node, as
+   * `npm run start:api` / `start:worker` do; `sources`: the TypeScript
+   * sources through tsx (`npm run dev`).
+   */
+  runtime: 'compiled' | 'sources';
+  /** postgres://user@host:port of the server the bench database is created on. */
+  pgServerUrl: string;
+  redisUrl: string;
+  log: (message: string) => void;
+}
+
+const ROOT = path.resolve(__dirname, '../..');
+const execFileAsync = promisify(execFile);
+
+/** Tokens live this long: the whole run, well under JWT_MAX_AGE_SECONDS. */
+const TOKEN_TTL = '2h';
+
+/**
+ * Everything one bench run stands on: its own database (created, migrated,
+ * dropped at the end), its own Redis key prefix, a random JWT secret, the
+ * API as a real child process (as `npm run start:api` runs it) and workers
+ * started and stopped per measurement (as `npm run start:worker`), their
+ * memory sampled throughout.
+ */
+export class BenchEnvironment {
+  readonly rss = new RssSampler();
+  private readonly workers = new Set<ServiceProcess>();
+  private readonly tokens = new Map<string, string>();
+  private workerCount = 0;
+  private api?: ServiceProcess;
+  baseUrl = '';
+
+  private constructor(
+    readonly options: EnvironmentOptions,
+    readonly databaseName: string,
+    readonly databaseUrl: string,
+    readonly prefix: string,
+    private readonly secret: string,
+    /** The bench's own connections: fixtures and observation (never part of a measured path). */
+    readonly pool: Pool,
+    readonly redis: Redis,
+    readonly queue: ReturnType<typeof createCheckoutQueue>,
+  ) {}
+
+  static async start(options: EnvironmentOptions): Promise<BenchEnvironment> {
+    if (options.runtime === 'compiled') {
+      options.log('building dist/ (npm run build)');
+      await execFileAsync('npm', ['run', 'build', '--silent'], { cwd: ROOT });
+    }
+    const run = `${process.pid}_${randomBytes(3).toString('hex')}`;
+    const databaseName = `checkout_bench_${run}`;
+    const databaseUrl = `${options.pgServerUrl}/${databaseName}`;
+    await prepareDatabase(databaseUrl);
+    const pool = new Pool({ connectionString: databaseUrl, max: 4, application_name: 'checkout-bench' });
+    pool.on('error', () => undefined);
+    const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    const prefix = `bench-${run}`;
+    const environment = new BenchEnvironment(
+      options,
+      databaseName,
+      databaseUrl,
+      prefix,
+      randomBytes(32).toString('base64url'),
+      pool,
+      redis,
+      createCheckoutQueue(redis, prefix),
+    );
+    try {
+      await environment.startApi();
+    } catch (error) {
+      await environment.close();
+      throw error;
+    }
+    return environment;
+  }
+
+  /** The environment of every API and worker process: production mode, the service's defaults otherwise. */
+  get serviceEnv(): Record<string, string> {
+    return {
+      NODE_ENV: 'production',
+      DATABASE_URL: this.databaseUrl,
+      REDIS_URL: this.options.redisUrl,
+      QUEUE_PREFIX: this.prefix,
+      ML_EVENTS_STREAM: `${this.prefix}:ml:events`,
+      JWT_SECRET: this.secret,
+      LOG_LEVEL: 'warn',
+      // a load test: every request of the bench would otherwise count against a handful of users
+      RATE_LIMITS_ENABLED: 'false',
+      MIGRATE_ON_START: 'false',
+      WORKER_METRICS_PORT: '0',
+    };
+  }
+
+  /** A bearer token for `userId` (made once per user). */
+  token(userId: string, role?: Role): string {
+    const cacheKey = `${role ?? 'customer'}:${userId}`;
+    let token = this.tokens.get(cacheKey);
+    if (!token) {
+      token = signToken({ secret: this.secret }, { sub: userId, role }, TOKEN_TTL);
+      this.tokens.set(cacheKey, token);
+    }
+    return token;
+  }
+
+  /** A pg pool on the bench database, for a floor; the caller ends it. */
+  newPool(max: number, applicationName: string, extra: PoolConfig = {}): Pool {
+    const pool = new Pool({ connectionString: this.databaseUrl, max, application_name: applicationName, ...extra });
+    pool.on('error', () => undefined);
+    return pool;
+  }
+
+  get apiPid(): number {
+    return this.api!.child.pid!;
+  }
+
+  /**
+   * Starts `count` worker processes with the default settings and resolves
+   * once each consumes the queue (BullMQ names its consumer connections, so
+   * the queue counts them). Start them against a paused queue to time
+   * placement without process start-up.
+   */
+  async startWorkers(count: number): Promise<ServiceProcess[]> {
+    const before = await this.queue.getWorkersCount();
+    const started = Array.from({ length: count }, () => {
+      this.workerCount += 1;
+      const worker = spawnService(`worker-${this.workerCount}`, this.entry('worker/main'), this.serviceEnv);
+      this.workers.add(worker);
+      return worker;
+    });
+    await waitFor(
+      `${count} worker process(es) consuming the queue`,
+      async () => {
+        const dead = started.find((worker) => worker.child.exitCode !== null || worker.child.signalCode !== null);
+        if (dead) throw new Error(`${dead.name} exited while starting:\n${dead.lines.slice(-20).join('\n')}`);
+        return (await this.queue.getWorkersCount()) >= before + count;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    for (const worker of started) this.rss.watch(worker.child.pid!, 'worker');
+    return started;
+  }
+
+  /** SIGTERM (the graceful stop) and wait for the exits. */
+  async stopWorkers(workers: ServiceProcess[]): Promise<void> {
+    await Promise.all(
+      workers.map(async (worker) => {
+        this.rss.unwatch(worker.child.pid!);
+        await worker.stop('SIGTERM');
+        this.workers.delete(worker);
+      }),
+    );
+  }
+
+  /** Stops every process, drops the database and deletes the Redis keys. Safe after a partial start. */
+  async close(): Promise<void> {
+    this.rss.stop();
+    await this.stopWorkers([...this.workers]).catch(() => undefined);
+    if (this.api) await this.api.stop('SIGTERM');
+    await this.queue.close().catch(() => undefined);
+    await deleteQueueKeys(this.redis, this.prefix).catch(() => undefined);
+    this.redis.disconnect();
+    await this.pool.end().catch(() => undefined);
+    const admin = new Pool({ connectionString: `${this.options.pgServerUrl}/postgres`, max: 1 });
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(this.databaseName)} WITH (FORCE)`);
+    } finally {
+      await admin.end();
+    }
+  }
+
+  private entry(main: 'api/main' | 'worker/main'): string {
+    return this.options.runtime === 'compiled' ? `dist/${main}.js` : `${main}.ts`;
+  }
+
+  /**
+   * The API with the bench's environment on a free port. Not startApiProcess:
+   * that one sets LOG_LEVEL=info to read the "listening" line, and info logs
+   * two lines per request; the bench runs the service at LOG_LEVEL=warn and
+   * waits for `GET /` to answer instead (and for the workers, for the queue
+   * to count their consumers).
+   */
+  private async startApi(): Promise<void> {
+    const port = await freePort();
+    const api = spawnService('api', this.entry('api/main'), { ...this.serviceEnv, PORT: String(port), HOST: '127.0.0.1' });
+    this.api = api;
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    await waitFor(
+      'the API to answer GET /',
+      async () => {
+        if (api.child.exitCode !== null || api.child.signalCode !== null) {
+          throw new Error(`the API exited while starting:\n${api.lines.slice(-20).join('\n')}`);
+        }
+        return fetch(`${this.baseUrl}/`).then(
+          (response) => response.ok,
+          () => false,
+        );
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    this.rss.watch(api.child.pid!, 'api');
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

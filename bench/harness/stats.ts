@@ -1,0 +1,100 @@
+/** Latency percentiles of one measurement, in milliseconds. */
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** Nearest-rank percentile of already sorted values. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+}
+
+export function summarize(latenciesMs: number[]): LatencySummary {
+  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    p50: round(percentile(sorted, 50), 1),
+    p99: round(percentile(sorted, 99), 1),
+    max: round(sorted[sorted.length - 1] ?? Number.NaN, 1),
+  };
+}
+
+export function round(value: number, digits = 0): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Runs `callers` loops at once, each taking the next of `count` jobs until none is left. */
+export async function runCallers(count: number, callers: number, job: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(callers, count) }, async () => {
+      while (next < count) await job(next++);
+    }),
+  );
+}
+
+/** Runs `callers` loops until `untilMs` (performance.now()), each calling `job` again and again; returns how many ran. */
+export async function runCallersFor(untilMs: number, callers: number, job: (index: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (performance.now() < untilMs) await job(next++);
+    }),
+  );
+  return next;
+}
+
+/** A FIFO of work handed from producers to consumers (the floors' stand-in for the queue). */
+export class AsyncQueue<T> {
+  private readonly items: T[] = [];
+  private readonly takers: Array<(item: T | undefined) => void> = [];
+  private closed = false;
+
+  push(item: T): void {
+    const taker = this.takers.shift();
+    if (taker) taker(item);
+    else this.items.push(item);
+  }
+
+  /** No more items will come: waiting takers get undefined. */
+  close(): void {
+    this.closed = true;
+    for (const taker of this.takers.splice(0)) taker(undefined);
+  }
+
+  take(): Promise<T | undefined> {
+    if (this.items.length > 0) return Promise.resolve(this.items.shift());
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.takers.push(resolve));
+  }
+}
+
+/** A throughput measurement: operations done, over how long, and their latency. */
+export interface Throughput {
+  operations: number;
+  seconds: number;
+  perSecond: number;
+  /** Operations that failed (non-2xx answers, errors). */
+  errors: number;
+  latency: LatencySummary;
+}
+
+export function throughput(operations: number, seconds: number, errors: number, latenciesMs: number[]): Throughput {
+  return { operations, seconds: round(seconds, 2), perSecond: round(operations / seconds), errors, latency: summarize(latenciesMs) };
+}
+
+/** Times `work` with performance.now(); resolves with its result and the seconds it took. */
+export async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number }> {
+  const start = performance.now();
+  const result = await work();
+  return { result, seconds: (performance.now() - start) / 1000 };
+}

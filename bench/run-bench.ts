@@ -1,0 +1,337 @@
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigSchema } from '../shared/config/config-schema';
+import { workerPoolMax } from '../shared/db/pool-size';
+import {
+  acceptAll,
+  addToCartFloor,
+  checkoutBurstFloor,
+  checkoutRateFloor,
+  orderPollFloor,
+  placementFloor,
+  type CartOperation,
+} from './floors/floors';
+import { checkFloorStatements } from './floors/statement-check';
+import { BenchEnvironment } from './harness/environment';
+import { cartProducts, createCatalogue, fillCarts, resetData, users, type Catalogue } from './harness/fixtures';
+import { commitInfo, machineInfo, writeResults, type BenchResults } from './report/results';
+import { benchRow, type BenchRow } from './report/rows';
+import { FULL_SETTINGS, QUICK_SETTINGS, type BenchSettings } from './settings';
+import { addToCartService } from './service/add-to-cart';
+import { checkoutBurstService, checkoutRateService } from './service/checkout';
+import { longPollService } from './service/long-poll';
+import { orderPollService } from './service/order-poll';
+import { workerScalingService } from './service/worker-scaling';
+
+export interface BenchOptions {
+  /** Small counts, same code paths: seconds instead of minutes (its figures mean nothing). */
+  quick?: boolean;
+  /** Where bench.json and bench.svg are written: bench/results for a full run, a temporary folder for a quick one. */
+  outDir?: string;
+  /**
+   * How the service processes run: `compiled` (the default) builds dist/ and runs it as `npm run start:api` /
+   * `start:worker` do; `sources` runs the TypeScript through tsx, as `npm run dev` does (no build).
+   */
+  runtime?: 'compiled' | 'sources';
+  /** postgres://user@host:port; the bench creates and drops a database of its own there. */
+  pgServerUrl?: string;
+  redisUrl?: string;
+  log?: (message: string) => void;
+}
+
+const MB = 'MB';
+
+/**
+ * `npm run bench`: each hot path of the service next to its floor — the same
+ * SQL as node-postgres prepared statements, no HTTP, no ORM — on this
+ * machine, with the real API and worker processes, the local PostgreSQL and
+ * Redis. Targets are reported, never enforced.
+ */
+export async function runBench(options: BenchOptions = {}): Promise<{ results: BenchResults; files: { json: string; svg: string } }> {
+  const settings = options.quick ? QUICK_SETTINGS : FULL_SETTINGS;
+  const log = options.log ?? (() => undefined);
+  const began = performance.now();
+  const runtime = options.runtime ?? 'compiled';
+  const environment = await BenchEnvironment.start({
+    runtime,
+    pgServerUrl: options.pgServerUrl ?? 'postgres://postgres@127.0.0.1:5432',
+    redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379',
+    log,
+  });
+  try {
+    const { rows, figures, floorStatements } = await measure(environment, settings, log);
+    const [{ rows: pg }, redisInfo] = await Promise.all([
+      environment.pool.query<{ server_version: string }>('SHOW server_version'),
+      environment.redis.info('server'),
+    ]);
+    const results: BenchResults = {
+      at: new Date().toISOString(),
+      quick: settings.quick,
+      durationSeconds: Math.round((performance.now() - began) / 1000),
+      commit: commitInfo(),
+      machine: machineInfo(pg[0]!.server_version, /redis_version:(\S+)/.exec(redisInfo)?.[1] ?? 'unknown'),
+      settings,
+      service: {
+        runtime,
+        env: Object.fromEntries(
+          Object.entries(environment.serviceEnv).filter(([name]) => ['NODE_ENV', 'LOG_LEVEL', 'RATE_LIMITS_ENABLED'].includes(name)),
+        ),
+        apiPoolMax: settings.apiPoolMax,
+        workerConcurrency: settings.workerConcurrency,
+        workerPoolMax: workerPoolMax({ DB_POOL_MAX: settings.apiPoolMax, WORKER_CONCURRENCY: settings.workerConcurrency }),
+      },
+      floorStatements,
+      rows,
+      figures,
+    };
+    const outDir =
+      options.outDir ?? (settings.quick ? path.join(os.tmpdir(), 'checkout-bench-quick') : path.resolve(__dirname, 'results'));
+    return { results, files: writeResults(outDir, results) };
+  } finally {
+    await environment.close();
+  }
+}
+
+async function measure(
+  environment: BenchEnvironment,
+  settings: BenchSettings,
+  log: (message: string) => void,
+): Promise<{ rows: BenchRow[]; figures: Record<string, unknown>; floorStatements: BenchResults['floorStatements'] }> {
+  const { pool } = environment;
+  const { apiPoolMax, workerConcurrency, cartLines } = settings;
+  const poolOfWorker = workerPoolMax({ DB_POOL_MAX: apiPoolMax, WORKER_CONCURRENCY: workerConcurrency });
+  const maxLines = ConfigSchema.properties.CART_MAX_LINES.default as number;
+  const figures: Record<string, unknown> = {};
+
+  const catalogue = await createCatalogue(pool, settings.products);
+  const floorStatements = await checkFloorStatements(environment.databaseUrl, catalogue.productIds[0]!);
+  for (const check of floorStatements.filter((c) => !c.matches)) {
+    log(`WARNING: the ${check.flow} floor no longer runs the service's statements:\n  ${check.differences.join('\n  ')}`);
+  }
+  await resetData(pool);
+
+  // add to cart: the same operations through the API, then as the floor
+  const { connections: cartConnections, warmup, requests, users: cartUserCount } = settings.addToCart;
+  log(`add to cart: ${requests} at ${cartConnections} connections`);
+  environment.rss.phase('add to cart');
+  const warmOps = cartOperations(catalogue, users('cart-warm', Math.min(cartUserCount, warmup)), warmup, cartLines);
+  const cartOps = cartOperations(catalogue, users('cart', cartUserCount), requests, cartLines);
+  await addToCartService(environment, warmOps, { connections: cartConnections });
+  await resetData(pool);
+  const cartService = await addToCartService(environment, cartOps, { connections: cartConnections });
+  await resetData(pool);
+  const floorOptions = { callers: cartConnections, poolMax: apiPoolMax, maxLines };
+  await addToCartFloor(environment, warmOps, floorOptions);
+  await resetData(pool);
+  const cartFloor = await addToCartFloor(environment, cartOps, floorOptions);
+  await resetData(pool);
+  figures['addToCart'] = { service: cartService, floor: cartFloor };
+
+  // checkout end to end: a burst of checkouts while one worker places them; then the order poll on those orders
+  const { checkouts, connections: burstConnections } = settings.burst;
+  log(`checkout end to end: ${checkouts} at ${burstConnections} connections, 1 worker`);
+  environment.rss.phase('checkout end to end');
+  const burstUsers = users('burst', checkouts);
+  await fillCarts(pool, catalogue, burstUsers, cartLines);
+  let workers = await environment.startWorkers(1);
+  const burstService = await checkoutBurstService(environment, burstUsers, { connections: burstConnections });
+  await environment.stopWorkers(workers);
+
+  const { connections: pollConnections, durationMs: pollMs, warmupMs: pollWarmupMs } = settings.orderPoll;
+  log(`order poll: ${pollConnections} connections for ${pollMs} ms`);
+  environment.rss.phase('order poll');
+  const { rows: placedOrders } = await pool.query<{ id: string; userId: string }>(
+    `SELECT id, user_id AS "userId" FROM orders WHERE status = 'placed' ORDER BY id`,
+  );
+  const pollService = await orderPollService(environment, placedOrders, {
+    connections: pollConnections,
+    durationMs: pollMs,
+    warmupMs: pollWarmupMs,
+  });
+  const pollFloor = await orderPollFloor(environment, placedOrders, {
+    callers: pollConnections,
+    poolMax: apiPoolMax,
+    durationMs: pollMs,
+    warmupMs: pollWarmupMs,
+  });
+  figures['orderPoll'] = { orders: placedOrders.length, service: pollService, floor: pollFloor };
+
+  await resetData(pool);
+  await fillCarts(pool, catalogue, burstUsers, cartLines);
+  const burstFloor = await checkoutBurstFloor(environment, burstUsers, {
+    callers: burstConnections,
+    acceptPoolMax: apiPoolMax,
+    placers: workerConcurrency,
+    placePoolMax: poolOfWorker,
+  });
+  await resetData(pool);
+  figures['checkoutEndToEnd'] = { service: burstService, floor: burstFloor };
+
+  // checkout at a fixed offered rate while a worker places
+  const { perSecond, durationMs: rateMs } = settings.checkoutRate;
+  log(`checkout at ${perSecond}/s for ${rateMs} ms, 1 worker placing`);
+  environment.rss.phase('checkout at a fixed rate');
+  const rateUsers = users('rate', Math.round((perSecond * rateMs) / 1000));
+  await fillCarts(pool, catalogue, rateUsers, cartLines);
+  workers = await environment.startWorkers(1);
+  const rateService = await checkoutRateService(environment, rateUsers, { perSecond });
+  await environment.stopWorkers(workers);
+  await resetData(pool);
+  await fillCarts(pool, catalogue, rateUsers, cartLines);
+  const rateFloor = await checkoutRateFloor(environment, rateUsers, {
+    perSecond,
+    acceptPoolMax: apiPoolMax,
+    placers: workerConcurrency,
+    placePoolMax: poolOfWorker,
+  });
+  await resetData(pool);
+  figures['checkoutAtRate'] = { service: rateService, floor: rateFloor };
+
+  // long-polls: what waiting costs the database, and how soon all hear of their order
+  const { waiters } = settings.longPoll;
+  log(`long-poll: ${waiters} waiters`);
+  environment.rss.phase('long-poll');
+  const waitingUsers = users('long-poll', waiters);
+  await fillCarts(pool, catalogue, waitingUsers, cartLines);
+  const longPoll = await longPollService(environment, waitingUsers, settings.longPoll);
+  await resetData(pool);
+  figures['longPoll'] = longPoll;
+
+  // placement alone, with 1, 2, 4 worker processes, against the placement statements at as many connections
+  const scaling: Array<{ processes: number; service: unknown; floor: unknown }> = [];
+  const scalingRows: BenchRow[] = [];
+  for (const processes of settings.workerScaling.processes) {
+    const { orders } = settings.workerScaling;
+    log(`placement: ${orders} orders, ${processes} worker process(es)`);
+    environment.rss.phase(`placement, ${processes} worker process(es)`);
+    const scaleUsers = users(`scale-${processes}`, orders);
+    await fillCarts(pool, catalogue, scaleUsers, cartLines);
+    const accepted = await acceptAll(environment, scaleUsers, apiPoolMax);
+    const service = await workerScalingService(
+      environment,
+      accepted.map((orderId, i) => ({ orderId, userId: scaleUsers[i]! })),
+      processes,
+    );
+    await resetData(pool);
+    await fillCarts(pool, catalogue, scaleUsers, cartLines);
+    const floor = await placementFloor(environment, await acceptAll(environment, scaleUsers, apiPoolMax), processes * workerConcurrency);
+    await resetData(pool);
+    scaling.push({ processes, service, floor });
+    scalingRows.push(
+      benchRow({
+        id: `placement-${processes}-workers`,
+        path: `placement, ${processes} worker process${processes > 1 ? 'es' : ''} (${orders.toLocaleString('en-US')} orders)`,
+        unit: 'placed/s',
+        service: service.placedPerSecond,
+        floor: floor.perSecond,
+        floorIs: `the placement statements, ${processes * workerConcurrency} transactions at once (${processes} × WORKER_CONCURRENCY ${workerConcurrency}), each on its own connection`,
+        better: 'higher',
+        target: null,
+      }),
+    );
+  }
+  figures['workerScaling'] = scaling;
+
+  const apiRss = environment.rss.figures('api')!;
+  const workerRss = environment.rss.figures('worker')!;
+  figures['rss'] = { api: apiRss, worker: workerRss, peakByMeasurement: environment.rss.peaksByPhase() };
+
+  const rateLabel = `${perSecond}/s offered, 1 worker placing`;
+  const acceptFloorIs = `the accept statements at the same offered rate over ${apiPoolMax} connections while ${workerConcurrency} connections place (from scheduled start to commit)`;
+  const rows: BenchRow[] = [
+    benchRow({
+      id: 'add-to-cart',
+      path: `add to cart (POST /api/cart, ${cartConnections} conn.)`,
+      unit: 'req/s',
+      service: cartService.perSecond,
+      floor: cartFloor.perSecond,
+      floorIs: `the add-to-cart transaction's statements, ${cartConnections} callers over ${apiPoolMax} connections (the API's pool)`,
+      better: 'higher',
+      target: { kind: 'min-ratio', ratio: 0.5 },
+    }),
+    ...(['p50', 'p99', 'max'] as const).map((stat) =>
+      benchRow({
+        id: `checkout-202-${stat}`,
+        path: `checkout 202 ${stat} (${rateLabel})`,
+        unit: 'ms',
+        service: rateService.latency[stat],
+        floor: rateFloor.latency[stat],
+        floorIs: acceptFloorIs,
+        better: 'lower',
+        target: stat === 'p99' ? { kind: 'max', value: 30 } : null,
+      }),
+    ),
+    benchRow({
+      id: 'checkout-end-to-end',
+      path: `checkout end to end (${checkouts.toLocaleString('en-US')} at ${burstConnections} conn., 1 worker)`,
+      unit: 'placed/s',
+      service: burstService.placedPerSecond,
+      floor: burstFloor.placedPerSecond,
+      floorIs: `accept statements (${burstConnections} callers over ${apiPoolMax} connections) and placement statements (${workerConcurrency} at once) together, until all are placed`,
+      better: 'higher',
+      target: { kind: 'min-ratio', ratio: 0.7 },
+    }),
+    benchRow({
+      id: 'order-poll',
+      path: `order poll (GET /api/orders/:id, ${pollConnections} conn.)`,
+      unit: 'req/s',
+      service: pollService.perSecond,
+      floor: pollFloor.perSecond,
+      floorIs: `the order read statement, ${pollConnections} callers over ${apiPoolMax} connections`,
+      better: 'higher',
+      target: { kind: 'min-ratio', ratio: 0.5 },
+    }),
+    benchRow({
+      id: 'long-poll-commits',
+      path: `${waiters.toLocaleString('en-US')} long-polls waiting: DB commits/s`,
+      unit: 'commits/s',
+      service: longPoll.transactionsPerSecond,
+      floor: null,
+      floorIs:
+        'none: waiting should cost no queries (pg_stat_database.xact_commit, which PostgreSQL 15 updates at once only for transactions that touch a table; bench.json adds the statements seen in pg_stat_activity)',
+      better: 'lower',
+      target: null,
+    }),
+    benchRow({
+      id: 'long-poll-answers',
+      path: `${waiters.toLocaleString('en-US')} long-polls: time to answer all`,
+      unit: 'ms',
+      service: longPoll.msToAnswerAll,
+      floor: longPoll.msToAllFinal,
+      floorIs: 'the time until every order was final in the database (no answer can come sooner)',
+      better: 'lower',
+      target: null,
+    }),
+    benchRow({
+      id: 'rss-api',
+      path: 'API resident memory (peak)',
+      unit: MB,
+      service: Math.round(apiRss.peakMb),
+      floor: Math.round(apiRss.atStartMb),
+      floorIs: 'the same process right after it started (idle)',
+      better: 'lower',
+      target: { kind: 'max', value: 150 },
+    }),
+    benchRow({
+      id: 'rss-worker',
+      path: 'worker resident memory (peak)',
+      unit: MB,
+      service: Math.round(workerRss.peakMb),
+      floor: Math.round(workerRss.atStartMb),
+      floorIs: 'the same process right after it started (idle)',
+      better: 'lower',
+      target: { kind: 'max', value: 150 },
+    }),
+    ...scalingRows,
+  ];
+  return { rows, figures, floorStatements };
+}
+
+/** `count` adds of one unit: user after user, each taking its cart's products in turn (new lines first, then merges). */
+function cartOperations(catalogue: Catalogue, userIds: string[], count: number, lines: number): CartOperation[] {
+  return Array.from({ length: count }, (_, i) => {
+    const user = i % userIds.length;
+    const round = Math.floor(i / userIds.length);
+    return { userId: userIds[user]!, productId: cartProducts(catalogue, user, lines)[round % lines]! };
+  });
+}

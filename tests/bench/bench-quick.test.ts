@@ -1,0 +1,59 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runBench } from '../../bench/run-bench';
+import { PG_SERVER_URL } from '../support/test-database';
+
+// ~30 s on an idle 2-core machine; room for a busy one
+jest.setTimeout(180_000);
+
+/**
+ * Keeps `npm run bench` working: the quick run (the same code paths, small
+ * counts) against real API and worker processes. Its figures are never
+ * asserted — only that every path was measured and the results were written.
+ * The service runs from the sources (no build in the test run).
+ */
+describe('npm run bench (quick)', () => {
+  it('measures every path with a finite figure and writes bench.json and bench.svg', async () => {
+    const outDir = mkdtempSync(path.join(os.tmpdir(), 'bench-quick-'));
+    try {
+      const { results, files } = await runBench({
+        quick: true,
+        runtime: 'sources',
+        outDir,
+        pgServerUrl: PG_SERVER_URL,
+        redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      });
+
+      expect(results.rows.map((row) => row.id)).toEqual([
+        'add-to-cart',
+        'checkout-202-p50',
+        'checkout-202-p99',
+        'checkout-202-max',
+        'checkout-end-to-end',
+        'order-poll',
+        'long-poll-commits',
+        'long-poll-answers',
+        'rss-api',
+        'rss-worker',
+        'placement-1-workers',
+        'placement-2-workers',
+        'placement-4-workers',
+      ]);
+      const notFinite = results.rows.filter(
+        (row) => !Number.isFinite(row.service) || (row.floor !== null && !Number.isFinite(row.floor)),
+      );
+      expect(notFinite).toEqual([]);
+      expect(results.floorStatements.map((check) => check.flow)).toEqual(['addToCart', 'acceptCheckout', 'placeOrder', 'readOrder']);
+
+      const written = JSON.parse(readFileSync(files.json, 'utf8'));
+      expect(written.rows).toEqual(results.rows);
+      expect(written.commit.sha).toMatch(/^[0-9a-f]{40}$|^unknown$/);
+      const svg = readFileSync(files.svg, 'utf8');
+      expect(svg.startsWith('<svg')).toBe(true);
+      expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+});
