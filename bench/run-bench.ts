@@ -51,6 +51,7 @@ export async function runBench(options: BenchOptions = {}): Promise<{ results: B
   const settings = options.quick ? QUICK_SETTINGS : FULL_SETTINGS;
   const log = options.log ?? (() => undefined);
   const began = performance.now();
+  const loadAtStart = loadAverages();
   const runtime = options.runtime ?? 'compiled';
   const environment = await BenchEnvironment.start({
     runtime,
@@ -70,6 +71,8 @@ export async function runBench(options: BenchOptions = {}): Promise<{ results: B
       durationSeconds: Math.round((performance.now() - began) / 1000),
       commit: commitInfo(),
       machine: machineInfo(pg[0]!.server_version, /redis_version:(\S+)/.exec(redisInfo)?.[1] ?? 'unknown'),
+      // other work on the machine makes every figure noisier: the 1/5/15-minute load averages before and after
+      loadAverage: { atStart: loadAtStart, atEnd: loadAverages() },
       settings,
       service: {
         runtime,
@@ -325,6 +328,10 @@ async function measure(
     ...scalingRows,
   ];
   return { rows, figures, floorStatements };
+}
+
+function loadAverages(): number[] {
+  return os.loadavg().map((load) => Math.round(load * 100) / 100);
 }
 
 /** `count` adds of one unit: user after user, each taking its cart's products in turn (new lines first, then merges). */

@@ -16,6 +16,7 @@ export interface BenchResults {
   durationSeconds: number;
   commit: CommitInfo;
   machine: MachineInfo;
+  loadAverage: { atStart: number[]; atEnd: number[] };
   settings: BenchSettings;
   /** How the service ran: as `npm run start:api` / `start:worker` with the defaults, plus these. */
   service: { runtime: 'compiled' | 'sources'; env: Record<string, string>; apiPoolMax: number; workerConcurrency: number; workerPoolMax: number };
