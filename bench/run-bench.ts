@@ -113,72 +113,93 @@ async function measure(
   }
   await resetData(pool);
 
-  // add to cart: the same operations through the API, then as the floor
+  const { rounds } = settings;
+
+  // add to cart: the same operations through the API and as the floor
   const { connections: cartConnections, warmup, requests, users: cartUserCount } = settings.addToCart;
-  log(`add to cart: ${requests} at ${cartConnections} connections`);
+  log(`add to cart: ${requests} at ${cartConnections} connections, best of ${rounds}`);
   environment.rss.phase('add to cart');
   const warmOps = cartOperations(catalogue, users('cart-warm', Math.min(cartUserCount, warmup)), warmup, cartLines);
   const cartOps = cartOperations(catalogue, users('cart', cartUserCount), requests, cartLines);
-  await addToCartService(environment, warmOps, { connections: cartConnections });
-  await resetData(pool);
-  const cartService = await addToCartService(environment, cartOps, { connections: cartConnections });
-  await resetData(pool);
   const floorOptions = { callers: cartConnections, poolMax: apiPoolMax, maxLines };
+  await addToCartService(environment, warmOps, { connections: cartConnections });
   await addToCartFloor(environment, warmOps, floorOptions);
+  const cartRuns = await inRounds(
+    rounds,
+    async () => {
+      await resetData(pool);
+      return addToCartService(environment, cartOps, { connections: cartConnections });
+    },
+    async () => {
+      await resetData(pool);
+      return addToCartFloor(environment, cartOps, floorOptions);
+    },
+  );
   await resetData(pool);
-  const cartFloor = await addToCartFloor(environment, cartOps, floorOptions);
-  await resetData(pool);
-  figures['addToCart'] = { service: cartService, floor: cartFloor };
+  const cartService = best(cartRuns.service, (run) => run.perSecond);
+  const cartFloor = best(cartRuns.floor, (run) => run.perSecond);
+  figures['addToCart'] = { service: cartService, floor: cartFloor, runs: cartRuns };
 
-  // checkout end to end: a burst of checkouts while one worker places them; then the order poll on those orders
+  // checkout end to end: a burst of checkouts while one worker places them
   const { checkouts, connections: burstConnections } = settings.burst;
-  log(`checkout end to end: ${checkouts} at ${burstConnections} connections, 1 worker`);
+  log(`checkout end to end: ${checkouts} at ${burstConnections} connections, 1 worker, best of ${rounds}`);
   environment.rss.phase('checkout end to end');
   const burstUsers = users('burst', checkouts);
-  await fillCarts(pool, catalogue, burstUsers, cartLines);
-  let workers = await environment.startWorkers(1);
-  const burstService = await checkoutBurstService(environment, burstUsers, { connections: burstConnections });
-  await environment.stopWorkers(workers);
+  const burstRuns = await inRounds(
+    rounds,
+    async () => {
+      await resetData(pool);
+      await fillCarts(pool, catalogue, burstUsers, cartLines);
+      const workers = await environment.startWorkers(1);
+      try {
+        return await checkoutBurstService(environment, burstUsers, { connections: burstConnections });
+      } finally {
+        await environment.stopWorkers(workers);
+      }
+    },
+    async () => {
+      await resetData(pool);
+      await fillCarts(pool, catalogue, burstUsers, cartLines);
+      return checkoutBurstFloor(environment, burstUsers, {
+        callers: burstConnections,
+        acceptPoolMax: apiPoolMax,
+        placers: workerConcurrency,
+        placePoolMax: poolOfWorker,
+      });
+    },
+  );
+  const burstService = best(burstRuns.service, (run) => run.placedPerSecond);
+  const burstFloor = best(burstRuns.floor, (run) => run.placedPerSecond);
+  figures['checkoutEndToEnd'] = { service: burstService, floor: burstFloor, runs: burstRuns };
 
+  // order poll, on the orders the last burst placed
   const { connections: pollConnections, durationMs: pollMs, warmupMs: pollWarmupMs } = settings.orderPoll;
-  log(`order poll: ${pollConnections} connections for ${pollMs} ms`);
+  log(`order poll: ${pollConnections} connections for ${pollMs} ms, best of ${rounds}`);
   environment.rss.phase('order poll');
   const { rows: placedOrders } = await pool.query<{ id: string; userId: string }>(
     `SELECT id, user_id AS "userId" FROM orders WHERE status = 'placed' ORDER BY id`,
   );
-  const pollService = await orderPollService(environment, placedOrders, {
-    connections: pollConnections,
-    durationMs: pollMs,
-    warmupMs: pollWarmupMs,
-  });
-  const pollFloor = await orderPollFloor(environment, placedOrders, {
-    callers: pollConnections,
-    poolMax: apiPoolMax,
-    durationMs: pollMs,
-    warmupMs: pollWarmupMs,
-  });
-  figures['orderPoll'] = { orders: placedOrders.length, service: pollService, floor: pollFloor };
-
+  const pollRuns = await inRounds(
+    rounds,
+    () => orderPollService(environment, placedOrders, { connections: pollConnections, durationMs: pollMs, warmupMs: pollWarmupMs }),
+    () =>
+      orderPollFloor(environment, placedOrders, { callers: pollConnections, poolMax: apiPoolMax, durationMs: pollMs, warmupMs: pollWarmupMs }),
+  );
   await resetData(pool);
-  await fillCarts(pool, catalogue, burstUsers, cartLines);
-  const burstFloor = await checkoutBurstFloor(environment, burstUsers, {
-    callers: burstConnections,
-    acceptPoolMax: apiPoolMax,
-    placers: workerConcurrency,
-    placePoolMax: poolOfWorker,
-  });
-  await resetData(pool);
-  figures['checkoutEndToEnd'] = { service: burstService, floor: burstFloor };
+  const pollService = best(pollRuns.service, (run) => run.perSecond);
+  const pollFloor = best(pollRuns.floor, (run) => run.perSecond);
+  figures['orderPoll'] = { orders: placedOrders.length, service: pollService, floor: pollFloor, runs: pollRuns };
 
-  // checkout at a fixed offered rate while a worker places
+  // checkout at a fixed offered rate while a worker places (one long round: its percentiles need the samples)
   const { perSecond, durationMs: rateMs } = settings.checkoutRate;
   log(`checkout at ${perSecond}/s for ${rateMs} ms, 1 worker placing`);
   environment.rss.phase('checkout at a fixed rate');
   const rateUsers = users('rate', Math.round((perSecond * rateMs) / 1000));
   await fillCarts(pool, catalogue, rateUsers, cartLines);
-  workers = await environment.startWorkers(1);
-  const rateService = await checkoutRateService(environment, rateUsers, { perSecond });
-  await environment.stopWorkers(workers);
+  const rateWorkers = await environment.startWorkers(1);
+  const rateService = await checkoutRateService(environment, rateUsers, { perSecond }).finally(() =>
+    environment.stopWorkers(rateWorkers),
+  );
   await resetData(pool);
   await fillCarts(pool, catalogue, rateUsers, cartLines);
   const rateFloor = await checkoutRateFloor(environment, rateUsers, {
@@ -201,25 +222,31 @@ async function measure(
   figures['longPoll'] = longPoll;
 
   // placement alone, with 1, 2, 4 worker processes, against the placement statements at as many connections
-  const scaling: Array<{ processes: number; service: unknown; floor: unknown }> = [];
+  const scaling: Array<{ processes: number; service: unknown; floor: unknown; runs: unknown }> = [];
   const scalingRows: BenchRow[] = [];
   for (const processes of settings.workerScaling.processes) {
     const { orders } = settings.workerScaling;
-    log(`placement: ${orders} orders, ${processes} worker process(es)`);
+    log(`placement: ${orders} orders, ${processes} worker process(es), best of ${rounds}`);
     environment.rss.phase(`placement, ${processes} worker process(es)`);
     const scaleUsers = users(`scale-${processes}`, orders);
-    await fillCarts(pool, catalogue, scaleUsers, cartLines);
-    const accepted = await acceptAll(environment, scaleUsers, apiPoolMax);
-    const service = await workerScalingService(
-      environment,
-      accepted.map((orderId, i) => ({ orderId, userId: scaleUsers[i]! })),
-      processes,
+    const pendingOrders = async () => {
+      await resetData(pool);
+      await fillCarts(pool, catalogue, scaleUsers, cartLines);
+      return acceptAll(environment, scaleUsers, apiPoolMax);
+    };
+    const runs = await inRounds(
+      rounds,
+      async () => {
+        const accepted = await pendingOrders();
+        const jobs = accepted.map((orderId, i) => ({ orderId, userId: scaleUsers[i]! }));
+        return workerScalingService(environment, jobs, processes);
+      },
+      async () => placementFloor(environment, await pendingOrders(), processes * workerConcurrency),
     );
     await resetData(pool);
-    await fillCarts(pool, catalogue, scaleUsers, cartLines);
-    const floor = await placementFloor(environment, await acceptAll(environment, scaleUsers, apiPoolMax), processes * workerConcurrency);
-    await resetData(pool);
-    scaling.push({ processes, service, floor });
+    const service = best(runs.service, (run) => run.placedPerSecond);
+    const floor = best(runs.floor, (run) => run.perSecond);
+    scaling.push({ processes, service, floor, runs });
     scalingRows.push(
       benchRow({
         id: `placement-${processes}-workers`,
@@ -328,6 +355,30 @@ async function measure(
     ...scalingRows,
   ];
   return { rows, figures, floorStatements };
+}
+
+/**
+ * `rounds` runs of the service's measurement and of the floor's, the order
+ * alternating from round to round (service first, then floor first, …) so
+ * that a drift of the machine does not favour either side.
+ */
+async function inRounds<S, F>(rounds: number, service: () => Promise<S>, floor: () => Promise<F>): Promise<{ service: S[]; floor: F[] }> {
+  const runs = { service: [] as S[], floor: [] as F[] };
+  for (let round = 0; round < rounds; round += 1) {
+    if (round % 2 === 0) {
+      runs.service.push(await service());
+      runs.floor.push(await floor());
+    } else {
+      runs.floor.push(await floor());
+      runs.service.push(await service());
+    }
+  }
+  return runs;
+}
+
+/** The best run (other work on the machine only ever slows a run down). */
+function best<T>(runs: T[], score: (run: T) => number): T {
+  return runs.reduce((winner, run) => (score(run) > score(winner) ? run : winner));
 }
 
 function loadAverages(): number[] {

@@ -11,6 +11,12 @@ export interface BenchSettings {
   products: number;
   /** Distinct products in every cart that is checked out. */
   cartLines: number;
+  /**
+   * Throughput measurements (add to cart, end to end, order poll, placement)
+   * run this many times each, service and floor alternating; the best run of
+   * each side counts (all are in bench.json).
+   */
+  rounds: number;
   /** The API's and a worker's settings as `npm run start:*` has them (the service's defaults). */
   apiPoolMax: number;
   workerConcurrency: number;
@@ -34,6 +40,7 @@ const defaultOf = (name: 'DB_POOL_MAX' | 'WORKER_CONCURRENCY'): number => Config
 
 export const FULL_SETTINGS: BenchSettings = {
   quick: false,
+  rounds: 2,
   products: 1_000,
   cartLines: 3,
   apiPoolMax: defaultOf('DB_POOL_MAX'),
@@ -48,6 +55,7 @@ export const FULL_SETTINGS: BenchSettings = {
 
 export const QUICK_SETTINGS: BenchSettings = {
   quick: true,
+  rounds: 1,
   products: 100,
   cartLines: 3,
   apiPoolMax: FULL_SETTINGS.apiPoolMax,
