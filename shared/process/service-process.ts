@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { SERVICE_NODE_FLAGS } from './node-flags';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -22,7 +23,7 @@ export interface ServiceProcess {
  * or compiled JavaScript under dist/ as `npm start` runs it.
  */
 export function spawnService(name: string, entry: string, env: Record<string, string>, args: string[] = []): ServiceProcess {
-  const runtime = entry.endsWith('.js') ? [...(process.env.SERVICE_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])] : ['--import', 'tsx'];
+  const runtime = entry.endsWith('.js') ? SERVICE_NODE_FLAGS : ['--import', 'tsx'];
   const child = spawn(process.execPath, [...runtime, path.join(ROOT, entry), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },

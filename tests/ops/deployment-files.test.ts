@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { SERVICE_NODE_FLAGS } from '../../shared/process/node-flags';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -53,6 +54,16 @@ describe('docker-compose.yml', () => {
     expect(services.redis?.command?.join(' ')).toMatch(/--appendonly yes/);
     expect(services.redis?.command?.join(' ')).toMatch(/--maxmemory-policy noeviction/);
     expect(services.redis?.healthcheck?.test).toBeDefined();
+  });
+
+  it('runs API and worker with the service V8 flags (shared/process/node-flags.ts), as npm start does', () => {
+    for (const service of ['api', 'worker']) {
+      expect(services[service]?.command?.join(' ')).toContain(SERVICE_NODE_FLAGS.join(' '));
+    }
+    const scripts = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['start:api']).toContain(SERVICE_NODE_FLAGS.join(' '));
+    expect(scripts['start:worker']).toContain(SERVICE_NODE_FLAGS.join(' '));
+    expect(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')).toContain(SERVICE_NODE_FLAGS.map((flag) => `"${flag}"`).join(', '));
   });
 
   it('keeps /metrics private: the API gets METRICS_TOKEN, and docs/prometheus.yml scrapes it with a bearer token', () => {
