@@ -26,7 +26,8 @@ export interface CartLineToOrder {
 const LINE_COLUMNS = `c.id, c.product_id AS "productId", p.name, p.price AS "unitPrice", c.quantity,
   p.stock, p.active, c.created_at AS "createdAt"`;
 
-const LOCK_CART = statement('cart_lock', 'SELECT pg_advisory_xact_lock($1, hashtext($2))');
+/** Exported for the bench's floor, which runs the very same statement. */
+export const LOCK_CART = statement('cart_lock', 'SELECT pg_advisory_xact_lock($1, hashtext($2))');
 
 /** Serialises a user's cart mutations and checkouts for the rest of the transaction. */
 export async function lockCart(tx: Tx, userId: string): Promise<void> {
@@ -45,7 +46,8 @@ export interface CartAddition {
   linesBefore: number;
 }
 
-const ADD_CART_LINE = statement(
+/** Exported for the bench's floor, which runs the very same statement. */
+export const ADD_CART_LINE = statement(
   'cart_add_line',
   `WITH pending AS (SELECT id FROM orders WHERE user_id = $1 AND status = 'pending'),
    product AS (SELECT id, name, price, stock, active FROM products WHERE id = $2),

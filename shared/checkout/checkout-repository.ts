@@ -23,7 +23,8 @@ export interface PendingOrder {
   requestHash: string;
 }
 
-const ACCEPT_CHECKOUT = statement(
+/** Exported for the bench's floor, which runs the very same statement. */
+export const ACCEPT_CHECKOUT = statement(
   'checkout_accept',
   `WITH known_key AS (
      SELECT request_hash, order_id FROM idempotency_keys

@@ -57,7 +57,8 @@ const HISTORY_COLUMN = `(SELECT json_agg(json_build_object('status', h.status, '
           ORDER BY h.id)
      FROM order_status_history h WHERE h.order_id = o.id) AS history`;
 
-const FIND_ORDER = statement(
+/** Exported for the bench's floor, which runs the very same statement. */
+export const FIND_ORDER = statement(
   'order_find',
   `SELECT ${orderColumns()}, ${HISTORY_COLUMN} FROM orders o WHERE o.id = $1 AND ($2::text IS NULL OR o.user_id = $2)`,
 );

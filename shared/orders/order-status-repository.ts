@@ -13,7 +13,8 @@ export interface Transition {
   failureDetails?: unknown;
 }
 
-const TRANSITION_ORDER = statement(
+/** Exported for the bench's floor, which runs the very same statement. */
+export const TRANSITION_ORDER = statement(
   'order_transition',
   `WITH previous AS (SELECT status FROM orders WHERE id = $1),
      moved AS (

@@ -12,7 +12,8 @@ export interface LockedOrderWithCart {
   lines: CartLineToOrder[];
 }
 
-const LOCK_ORDER_AND_CART = statement(
+/** Exported for the bench's floor, which runs the very same statement. */
+export const LOCK_ORDER_AND_CART = statement(
   'placement_lock_order_and_cart',
   `WITH o AS (SELECT id, user_id, status FROM orders WHERE id = $1 FOR UPDATE)
    SELECT o.id, o.user_id AS "userId", o.status, c.id AS "lineId", c.product_id AS "productId", c.quantity
@@ -38,7 +39,8 @@ export async function lockOrderAndCart(tx: Tx, orderId: string): Promise<LockedO
   return { id: first.id, userId: first.userId, status: first.status, lines };
 }
 
-const FULFIL = statement(
+/** Exported for the bench's floor, which runs the very same statement. */
+export const FULFIL = statement(
   'placement_fulfil',
   `WITH taken AS (
      UPDATE products p SET stock = p.stock - v.quantity, updated_at = now()

@@ -88,7 +88,8 @@ export async function updateProduct(
 export function lockProductsForSale(tx: Tx, productIds: string[]): Promise<ProductForSale[]> {
   return rows<ProductForSale>(tx, LOCK_PRODUCTS_FOR_SALE, [productIds]);
 }
-const LOCK_PRODUCTS_FOR_SALE = statement(
+/** Exported for the bench's floor, which runs the very same statement. */
+export const LOCK_PRODUCTS_FOR_SALE = statement(
   'products_lock_for_sale',
   `SELECT id, name, price, stock, active, seller_id AS "sellerId" FROM products
     WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
