@@ -5,6 +5,7 @@ import { ADVISORY_LOCKS } from '../../shared/db/session';
 import { sourcesOf } from '../../shared/domain/order-status';
 import type { CartLineToOrder } from '../../shared/cart/cart-repository';
 import type { ProductForSale } from '../../shared/products/product-repository';
+import { fulfilValues } from '../../shared/placement/placement-repository';
 import { priceLines } from '../../shared/placement/price-lines';
 import { CHECKOUT_BODY } from '../harness/fixtures';
 import {
@@ -130,16 +131,7 @@ export function placeOrder(client: ClientBase, orderId: string, actor = 'worker'
 
     const { items } = pricing;
     const { rows: fulfilled } = await client.query<{ taken: number }>(
-      prepared(FULFIL, [
-        orderId,
-        items.map((i) => i.productId),
-        items.map((i) => i.sellerId),
-        items.map((i) => i.name),
-        items.map((i) => i.unitPrice),
-        items.map((i) => i.quantity),
-        items.map((i) => i.lineTotal),
-        lines.map((line) => line.id),
-      ]),
+      prepared(FULFIL, fulfilValues(orderId, items, lines.map((line) => line.id))),
     );
     if (fulfilled[0]?.taken !== items.length) throw new Error('stock changed under the placement lock');
     await client.query(

@@ -61,7 +61,13 @@ export const FULFIL = statement(
  * Throws if any stock was not taken, so the caller's transaction rolls back.
  */
 export async function fulfil(tx: Tx, orderId: string, items: PricedItem[], cartLineIds: string[]): Promise<void> {
-  const [result] = await rows<{ taken: number }>(tx, FULFIL, [
+  const [result] = await rows<{ taken: number }>(tx, FULFIL, fulfilValues(orderId, items, cartLineIds));
+  if (result?.taken !== items.length) throw new Error('stock changed under the placement lock');
+}
+
+/** FULFIL's parameters: the items as parallel arrays (one `unnest`), then the cart lines to clear. */
+export function fulfilValues(orderId: string, items: PricedItem[], cartLineIds: string[]): unknown[] {
+  return [
     orderId,
     items.map((i) => i.productId),
     items.map((i) => i.sellerId),
@@ -70,6 +76,5 @@ export async function fulfil(tx: Tx, orderId: string, items: PricedItem[], cartL
     items.map((i) => i.quantity),
     items.map((i) => i.lineTotal),
     cartLineIds,
-  ]);
-  if (result?.taken !== items.length) throw new Error('stock changed under the placement lock');
+  ];
 }

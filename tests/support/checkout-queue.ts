@@ -8,7 +8,7 @@ import type { TestApp } from './test-app';
  * own (as a worker process has), for tests that look at or plug the jobs.
  * Opened in `beforeAll`, obliterated and closed in `afterAll`.
  */
-export function useCheckoutQueue(app: () => TestApp): { connection: () => Redis; queue: () => Queue<CheckoutJobData, CheckoutJobResult> } {
+export function useCheckoutQueue(app: () => TestApp): { readonly connection: Redis; readonly queue: Queue<CheckoutJobData, CheckoutJobResult> } {
   let connection: Redis | undefined;
   let queue: Queue<CheckoutJobData, CheckoutJobResult> | undefined;
   beforeAll(() => {
@@ -20,5 +20,12 @@ export function useCheckoutQueue(app: () => TestApp): { connection: () => Redis;
     await queue?.close();
     await connection?.quit();
   });
-  return { connection: () => connection!, queue: () => queue! };
+  return {
+    get connection() {
+      return connection!;
+    },
+    get queue() {
+      return queue!;
+    },
+  };
 }

@@ -1,30 +1,15 @@
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { waitFor } from '../../shared/async/wait-for';
 import { requestCheckout } from '../../shared/checkout/checkout-service';
-import type { CheckoutJobData, CheckoutJobResult } from '../../shared/queue/checkout-queue';
 import { reconcileOnce, type ReconcilerSettings } from '../../worker/reconciler/reconciler';
 import { useCheckoutQueue } from '../support/checkout-queue';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { useTestApp } from '../support/test-app';
 
 const SETTINGS: ReconcilerSettings = { intervalMs: 1_000, reconcileAfterMs: 10_000, pendingTimeoutMs: 300_000 };
 
 /** The reconciler decides under a short claim, commits, and only then talks to Redis. */
 describe('reconciler and row locks', () => {
-  let t: TestApp;
-  let connection: Redis;
-  let queue: Queue<CheckoutJobData, CheckoutJobResult>;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
+  const t = useTestApp();
   const jobs = useCheckoutQueue(() => t);
-  beforeAll(() => {
-    ({ connection, queue } = { connection: jobs.connection(), queue: jobs.queue() });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
 
   async function stalePendingOrder(userId: string): Promise<string> {
     const [product] = await t.sql<{ id: string }>(`INSERT INTO products (name, price, stock) VALUES ('P', '1.00', 5) RETURNING id`);
@@ -40,9 +25,9 @@ describe('reconciler and row locks', () => {
 
   it('holds no order row lock while it waits for Redis, so a customer can cancel meanwhile', async () => {
     const orderId = await stalePendingOrder('slow-redis');
-    // Plug the queue's connection with a blocking pop: the pass's Redis calls queue up behind it.
-    const plug = connection.blpop(`${t.config.QUEUE_PREFIX}:test-plug`, 1);
-    const pass = reconcileOnce(t.app.db, queue, SETTINGS);
+    // Plug the queue's jobs.connection with a blocking pop: the pass's Redis calls jobs.queue up behind it.
+    const plug = jobs.connection.blpop(`${t.config.QUEUE_PREFIX}:test-plug`, 1);
+    const pass = reconcileOnce(t.app.db, jobs.queue, SETTINGS);
     await waitFor('the order to be claimed', async () => {
       const [row] = await t.sql<{ claimed: boolean }>('SELECT reconcile_lease_until IS NOT NULL AS claimed FROM orders WHERE id = $1', [
         orderId,
@@ -53,39 +38,33 @@ describe('reconciler and row locks', () => {
     await t.sql(`SELECT id FROM orders WHERE id = $1 FOR UPDATE NOWAIT`, [orderId]);
     await plug;
     expect(await pass).toEqual({ expired: 0, requeued: 1, retried: 0 });
-    expect(await (await queue.getJob(orderId))?.getState()).toBe('waiting');
+    expect(await (await jobs.queue.getJob(orderId))?.getState()).toBe('waiting');
   });
 
   it('a claimed order is not claimed again by another pass while its lease runs', async () => {
     const orderId = await stalePendingOrder('claimed-once');
-    await queue.obliterate({ force: true });
-    const [first, second] = await Promise.all([reconcileOnce(t.app.db, queue, SETTINGS), reconcileOnce(t.app.db, queue, SETTINGS)]);
+    await jobs.queue.obliterate({ force: true });
+    const [first, second] = await Promise.all([reconcileOnce(t.app.db, jobs.queue, SETTINGS), reconcileOnce(t.app.db, jobs.queue, SETTINGS)]);
     expect(first.requeued + second.requeued).toBe(1);
-    expect((await queue.getJobs()).filter((job) => job.id === orderId)).toHaveLength(1);
+    expect((await jobs.queue.getJobs()).filter((job) => job.id === orderId)).toHaveLength(1);
   });
 
   it('with olderThanMs 0 it gives a job to a pending order of any age (after Redis lost its data)', async () => {
-    await queue.obliterate({ force: true });
+    await jobs.queue.obliterate({ force: true });
     await t.sql(`UPDATE orders SET status = 'cancelled' WHERE status = 'pending'`);
     const [product] = await t.sql<{ id: string }>(`INSERT INTO products (name, price, stock) VALUES ('P', '1.00', 5) RETURNING id`);
     await t.sql(`INSERT INTO cart_items (user_id, product_id, quantity) VALUES ('fresh', $1, 1)`, [product!.id]);
     const { orderId } = await requestCheckout(t.app.db, { userId: 'fresh', body: { contact: 'f@example.com', address: '1 Street' }, requestId: 'r' });
 
-    expect(await reconcileOnce(t.app.db, queue, SETTINGS)).toMatchObject({ requeued: 0 });
-    expect(await reconcileOnce(t.app.db, queue, SETTINGS, { olderThanMs: 0 })).toMatchObject({ requeued: 1 });
-    expect(await (await queue.getJob(orderId))?.getState()).toBe('waiting');
+    expect(await reconcileOnce(t.app.db, jobs.queue, SETTINGS)).toMatchObject({ requeued: 0 });
+    expect(await reconcileOnce(t.app.db, jobs.queue, SETTINGS, { olderThanMs: 0 })).toMatchObject({ requeued: 1 });
+    expect(await (await jobs.queue.getJob(orderId))?.getState()).toBe('waiting');
   });
 });
 
 describe('idempotency-key housekeeping', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
+  const t = useTestApp();
   const jobs = useCheckoutQueue(() => t);
-  afterAll(async () => {
-    await t?.close();
-  });
 
   it('one pass deletes every expired key, however many (in batches), and keeps the live ones', async () => {
     const [order] = await t.sql<{ id: string }>(
@@ -99,7 +78,7 @@ describe('idempotency-key housekeeping', () => {
     );
     await t.sql(`INSERT INTO idempotency_keys (user_id, key, request_hash, order_id) VALUES ('keys', 'live', 'h', $1)`, [order!.id]);
 
-    await reconcileOnce(t.app.db, jobs.queue(), SETTINGS);
+    await reconcileOnce(t.app.db, jobs.queue, SETTINGS);
 
     expect(await t.sql('SELECT key FROM idempotency_keys')).toEqual([{ key: 'live' }]);
   });

@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { requestCheckout } from '../../shared/checkout/checkout-service';
@@ -12,7 +12,7 @@ import {
 import { expirePendingOrders } from '../../shared/orders/expire-pending-orders';
 import { reconcileOnce, type ReconcilerSettings } from '../../worker/reconciler/reconciler';
 import { useCheckoutQueue } from '../support/checkout-queue';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { useTestApp } from '../support/test-app';
 
 const SETTINGS: ReconcilerSettings = { intervalMs: 1_000, reconcileAfterMs: 10_000, pendingTimeoutMs: 300_000 };
 /** Older than reconcileAfterMs, younger than pendingTimeoutMs. */
@@ -21,23 +21,11 @@ const STALE = '1 minute';
 const EXPIRED = '10 minutes';
 
 describe('reconciler', () => {
-  let t: TestApp;
-  let connection: Redis;
-  let queue: Queue<CheckoutJobData, CheckoutJobResult>;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
+  const t = useTestApp();
   const jobs = useCheckoutQueue(() => t);
-  beforeAll(() => {
-    ({ connection, queue } = { connection: jobs.connection(), queue: jobs.queue() });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
   beforeEach(async () => {
-    // reconcileOnce scans every pending order, so each test starts from an empty queue and empty tables
-    await queue.obliterate({ force: true });
+    // reconcileOnce scans every pending order, so each test starts from an empty jobs.queue and empty tables
+    await jobs.queue.obliterate({ force: true });
     await t.sql('DELETE FROM idempotency_keys');
     await t.sql('DELETE FROM order_status_history');
     await t.sql('DELETE FROM order_items');
@@ -123,7 +111,7 @@ describe('reconciler', () => {
       orderId,
     ]);
   const jobCount = async () => {
-    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
+    const counts = await jobs.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
     return Object.values(counts).reduce((sum, n) => sum + n, 0);
   };
 
@@ -155,9 +143,9 @@ describe('reconciler', () => {
     it('enqueues a job, keyed by the order id, for a stale pending order whose job is missing', async () => {
       const { orderId, userId } = await pendingOrder(STALE);
 
-      expect(await reconcileOnce(db(), queue, SETTINGS)).toEqual({ expired: 0, requeued: 1, retried: 0 });
+      expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 0, requeued: 1, retried: 0 });
 
-      const job = await queue.getJob(orderId);
+      const job = await jobs.queue.getJob(orderId);
       expect(job?.id).toBe(orderId);
       expect(job?.data).toEqual({ orderId, userId, requestId: `req-${userId}` });
       expect(await job?.getState()).toBe('waiting');
@@ -167,11 +155,11 @@ describe('reconciler', () => {
 
     it('leaves alone a stale pending order whose job is waiting', async () => {
       const { orderId, userId } = await pendingOrder(STALE);
-      const added = await enqueueCheckout(queue, { orderId, userId });
+      const added = await enqueueCheckout(jobs.queue, { orderId, userId });
 
-      expect(await reconcileOnce(db(), queue, SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
+      expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
 
-      const job = await queue.getJob(orderId);
+      const job = await jobs.queue.getJob(orderId);
       expect(await job?.getState()).toBe('waiting');
       expect(job?.timestamp).toBe(added.timestamp);
       expect(job?.data).toEqual({ orderId, userId });
@@ -180,35 +168,35 @@ describe('reconciler', () => {
 
     it('leaves alone a stale pending order whose job is delayed (waiting for its backoff)', async () => {
       const { orderId, userId } = await pendingOrder(STALE);
-      await queue.add('place-order', { orderId, userId }, { jobId: orderId, delay: 60_000 });
+      await jobs.queue.add('place-order', { orderId, userId }, { jobId: orderId, delay: 60_000 });
 
-      expect(await reconcileOnce(db(), queue, SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
+      expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
 
-      expect(await (await queue.getJob(orderId))?.getState()).toBe('delayed');
+      expect(await (await jobs.queue.getJob(orderId))?.getState()).toBe('delayed');
       expect(await jobCount()).toBe(1);
     });
 
     it('retries the failed job of a stale pending order', async () => {
       const { orderId, userId } = await pendingOrder(STALE);
-      const job = await enqueueCheckout(queue, { orderId, userId });
+      const job = await enqueueCheckout(jobs.queue, { orderId, userId });
       await finishJob(job, 'fail');
       expect(await job.getState()).toBe('failed');
 
-      expect(await reconcileOnce(db(), queue, SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 1 });
+      expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 1 });
 
-      expect(await (await queue.getJob(orderId))?.getState()).toBe('waiting');
+      expect(await (await jobs.queue.getJob(orderId))?.getState()).toBe('waiting');
       expect(await jobCount()).toBe(1);
       expect((await orderRow(orderId)).status).toBe('pending');
     });
 
     it('replaces the completed job of an order that is still pending', async () => {
       const { orderId, userId } = await pendingOrder(STALE);
-      const job = await enqueueCheckout(queue, { orderId, userId });
+      const job = await enqueueCheckout(jobs.queue, { orderId, userId });
       await finishJob(job, 'complete');
 
-      expect(await reconcileOnce(db(), queue, SETTINGS)).toEqual({ expired: 0, requeued: 1, retried: 0 });
+      expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 0, requeued: 1, retried: 0 });
 
-      expect(await (await queue.getJob(orderId))?.getState()).toBe('waiting');
+      expect(await (await jobs.queue.getJob(orderId))?.getState()).toBe('waiting');
       expect(await jobCount()).toBe(1);
     });
 
@@ -216,9 +204,9 @@ describe('reconciler', () => {
       const { orderId } = await pendingOrder();
       await ageOrder(orderId, '5 seconds');
 
-      expect(await reconcileOnce(db(), queue, SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
+      expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
 
-      expect(await queue.getJob(orderId)).toBeUndefined();
+      expect(await jobs.queue.getJob(orderId)).toBeUndefined();
       expect(await jobCount()).toBe(0);
       expect((await orderRow(orderId)).status).toBe('pending');
     });
@@ -228,7 +216,7 @@ describe('reconciler', () => {
     it('fails an order pending longer than pendingTimeoutMs with PROCESSING_ERROR, by the reconciler, and keeps its cart', async () => {
       const { orderId, userId, productId } = await pendingOrder(EXPIRED);
 
-      expect(await reconcileOnce(db(), queue, SETTINGS)).toEqual({ expired: 1, requeued: 0, retried: 0 });
+      expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 1, requeued: 0, retried: 0 });
 
       const order = await orderRow(orderId);
       expect(order.status).toBe('failed');
@@ -241,7 +229,7 @@ describe('reconciler', () => {
       expect(await t.sql('SELECT product_id, quantity FROM cart_items WHERE user_id = $1', [userId])).toEqual([
         { product_id: productId, quantity: 2 },
       ]);
-      expect(await queue.getJob(orderId)).toBeUndefined();
+      expect(await jobs.queue.getJob(orderId)).toBeUndefined();
       // the cart is unlocked: the user can check out again
       await expect(
         requestCheckout(db(), { userId, body: { contact: 'again@example.com', address: '1 Test Street' }, requestId: 'r2' }),
@@ -279,7 +267,7 @@ describe('reconciler', () => {
       const ids = [await orderIn('placed', EXPIRED), await orderIn('failed', STALE), await orderIn('cancelled', '1 day')];
       const before = await Promise.all(ids.map(async (id) => ({ order: await orderRow(id), history: await history(id) })));
 
-      expect(await reconcileOnce(db(), queue, SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
+      expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
 
       const after = await Promise.all(ids.map(async (id) => ({ order: await orderRow(id), history: await history(id) })));
       expect(after).toEqual(before);
@@ -292,10 +280,10 @@ describe('reconciler', () => {
       const stale = await pendingOrder(STALE);
       const old = await pendingOrder(EXPIRED);
 
-      const results = await Promise.all([reconcileOnce(db(), queue, SETTINGS), reconcileOnce(db(), queue, SETTINGS)]);
+      const results = await Promise.all([reconcileOnce(db(), jobs.queue, SETTINGS), reconcileOnce(db(), jobs.queue, SETTINGS)]);
 
       expect(results[0]!.expired + results[1]!.expired).toBe(1);
-      const jobsOfStale = (await queue.getJobs()).filter((job) => job.id === stale.orderId);
+      const jobsOfStale = (await jobs.queue.getJobs()).filter((job) => job.id === stale.orderId);
       expect(jobsOfStale).toHaveLength(1);
       expect(await jobsOfStale[0]!.getState()).toBe('waiting');
       expect(await orderRow(old.orderId)).toMatchObject({ status: 'failed', failure_reason: 'PROCESSING_ERROR' });
@@ -313,10 +301,10 @@ describe('reconciler', () => {
       let first: Promise<unknown> | undefined;
       try {
         await db().query('LOCK TABLE order_status_history IN SHARE MODE', { transaction: blocker });
-        first = reconcileOnce(db(), queue, SETTINGS);
+        first = reconcileOnce(db(), jobs.queue, SETTINGS);
         await waitForLockWait('%INSERT INTO order_status_history%');
 
-        const second = await reconcileOnce(db(), queue, SETTINGS);
+        const second = await reconcileOnce(db(), jobs.queue, SETTINGS);
         await blocker.commit();
         expect(await first).toEqual({ expired: 1, requeued: 0, retried: 0 });
 
@@ -324,7 +312,7 @@ describe('reconciler', () => {
         expect((await history(old.orderId)).map((row) => row.status)).toEqual(['pending', 'failed']);
         // B skipped the locked order in its expiry step (SKIP LOCKED) and must not treat it as a stale order with a missing job
         expect(second).toEqual({ expired: 0, requeued: 0, retried: 0 });
-        expect(await queue.getJob(old.orderId)).toBeUndefined();
+        expect(await jobs.queue.getJob(old.orderId)).toBeUndefined();
       } finally {
         if (!(blocker as unknown as { finished?: string }).finished) await blocker.rollback();
         await first?.catch(() => undefined);
@@ -333,18 +321,18 @@ describe('reconciler', () => {
 
     it('two passes that find the same failed job at once both succeed and leave one job waiting', async () => {
       const { orderId, userId } = await pendingOrder(STALE);
-      const job = await enqueueCheckout(queue, { orderId, userId });
+      const job = await enqueueCheckout(jobs.queue, { orderId, userId });
       await finishJob(job, 'fail');
 
-      // Plug the queue's Redis connection with a blocking pop: both passes queue their job lookups
+      // Plug the queue's Redis jobs.connection with a blocking pop: both passes jobs.queue their job lookups
       // behind it, so when it returns they both read the job as failed before either retries it.
-      const plug = connection.blpop(`${t.config.QUEUE_PREFIX}:test-plug`, 0.5);
-      const passes = [reconcileOnce(db(), queue, SETTINGS), reconcileOnce(db(), queue, SETTINGS)];
+      const plug = jobs.connection.blpop(`${t.config.QUEUE_PREFIX}:test-plug`, 0.5);
+      const passes = [reconcileOnce(db(), jobs.queue, SETTINGS), reconcileOnce(db(), jobs.queue, SETTINGS)];
       await plug;
       const outcomes = await Promise.allSettled(passes);
 
       expect(outcomes.map((outcome) => (outcome.status === 'rejected' ? String(outcome.reason) : 'ok'))).toEqual(['ok', 'ok']);
-      expect(await (await queue.getJob(orderId))?.getState()).toBe('waiting');
+      expect(await (await jobs.queue.getJob(orderId))?.getState()).toBe('waiting');
       expect(await jobCount()).toBe(1);
     });
   });
