@@ -54,11 +54,10 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   const app = Fastify({
     logger: options.logger === false ? false : { ...logOptions(config), ...options.logger },
     bodyLimit: config.BODY_LIMIT_BYTES,
-    // one access-log line per request (below) instead of Fastify's two
-    disableRequestLogging: true,
     trustProxy: trustProxy(config.TRUST_PROXY),
     genReqId: requestId,
-    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    // one access-log line per request (the onResponse hook below) instead of Fastify's two
+    logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
     return503OnClosing: true,
     // ids that are too long for anything still get the resource's own 404 (up to this length)
     routerOptions: { maxParamLength: 1_000 },

@@ -40,14 +40,18 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // watch before reading, so a change between the read and the wait is not missed;
       // no watch over the caps (per user, per process): the answer comes at once
       const watch = wait > 0 ? app.watchOrder(id, ownerId) : null;
+      // a client that leaves stops its wait at once (also one that left before the listener was on)
+      const leave = () => watch?.close();
+      if (watch) {
+        reply.raw.once('close', leave);
+        if (request.raw.socket?.destroyed) leave();
+      }
       let order = await getOrder(app.db, id, { ownerId }).catch((error: unknown) => {
         watch?.close();
+        reply.raw.off('close', leave);
         throw error;
       });
       if (watch) {
-        // a client that leaves stops its wait at once
-        const leave = () => watch.close();
-        reply.raw.once('close', leave);
         try {
           if (order.status === 'pending' && (await watch.changed(wait * 1000)) !== 'closed') {
             order = await app.readWatchedOrder(id, ownerId);

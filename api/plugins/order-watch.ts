@@ -96,7 +96,7 @@ export const orderWatchPlugin = fp(
       let open = true;
       return {
         changed: (timeoutMs) => {
-          timeout = setTimeout(() => end('timeout'), timeoutMs);
+          if (open) timeout = setTimeout(() => end('timeout'), timeoutMs);
           return ended;
         },
         close: () => {
