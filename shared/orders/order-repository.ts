@@ -177,14 +177,6 @@ export function claimStalePendingOrders(db: Database, olderThanMs: number, lease
   );
 }
 
-/** How many orders are pending (benchmarks and operators wait for it to reach 0). */
-export async function countPendingOrders(db: Database): Promise<number> {
-  const [row] = await db.query<{ pending: number }>(`SELECT count(*)::int AS pending FROM orders WHERE status = 'pending'`, {
-    type: QueryTypes.SELECT,
-  });
-  return row?.pending ?? 0;
-}
-
 /** Of these orders, the ones no longer pending (long-poll waiters re-check after missing notifications). */
 export async function findSettledOrderIds(db: Database, orderIds: string[]): Promise<string[]> {
   const rows = await db.query<{ id: string }>(`SELECT id FROM orders WHERE id = ANY($1::uuid[]) AND status <> 'pending'`, {

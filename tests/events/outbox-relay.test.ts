@@ -7,14 +7,15 @@ import { placeOrder } from '../../shared/placement/place-order';
 import { OutboxRelay, type RelaySettings } from '../../worker/relay/outbox-relay';
 import { purgePublished, readUnpublished } from '../../shared/events/outbox-repository';
 import { appendToStream } from '../../shared/events/stream-publisher';
+import { ADVISORY_LOCKS } from '../../shared/db/session';
 import { actor } from '../support/actors';
 import { givenFor } from '../support/given';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { waitFor } from '../../shared/async/wait-for';
 import { expectValidEntry, readStream, relaySettings, silentLog, type StreamEntry } from './ml-stream';
 
-/** The relay's advisory lock key (worker/relay/outbox-relay.ts), as pg_locks shows a one-bigint key: objid, objsubid 1. */
-const RELAY_LOCK_OBJID = 7_201_003;
+/** The relay's advisory lock key, as pg_locks shows a one-bigint key: objid, objsubid 1. */
+const RELAY_LOCK_OBJID = ADVISORY_LOCKS.relayLeader;
 
 describe('outbox relay: at least once, in order per order, one leader', () => {
   let t: TestApp;

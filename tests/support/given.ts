@@ -81,5 +81,3 @@ export function givenFor(source: ClientSource, { by = admin('test-admin') }: { b
   };
   return given;
 }
-
-export type Given = ReturnType<typeof givenFor>;

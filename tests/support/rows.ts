@@ -46,13 +46,6 @@ export interface CartJson {
   total_price: string;
 }
 
-/** The 202 of POST /api/checkout. */
-export interface AcceptedJson {
-  order_id: string;
-  status: 'pending';
-  status_url: string;
-}
-
 /** One line of an order's item snapshot. */
 export interface OrderItemJson {
   product_id: string;

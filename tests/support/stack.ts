@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { Redis } from 'ioredis';
 import { deleteQueueKeys } from '../../shared/queue/queue-keys';
-import { untilNoPendingOrders } from './data-waits';
+import { waitFor } from '../../shared/async/wait-for';
 import { startApiProcess, startWorkerProcess, type ServiceProcess } from '../../shared/process/service-process';
 import { createTestDatabase } from './test-database';
 import { testEnv } from './test-app';
@@ -53,7 +53,13 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
       workers.push(worker);
       return worker;
     },
-    waitUntilNoPending: (timeoutMs) => untilNoPendingOrders(pool, timeoutMs),
+    waitUntilNoPending: async (timeoutMs = 30_000) => {
+      await waitFor(
+        'no order pending',
+        async () => (await pool.query(`SELECT 1 FROM orders WHERE status = 'pending' LIMIT 1`)).rowCount === 0,
+        { timeoutMs, intervalMs: 100 },
+      );
+    },
     stop: async () => {
       await Promise.all([api, ...workers].map((process) => process.stop('SIGKILL')));
       await pool.end();
