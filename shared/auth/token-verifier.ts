@@ -10,6 +10,9 @@ export interface TokenSettings {
   maxAgeSeconds?: number;
 }
 
+/** How many verified tokens a verifier remembers (a few MB at most). */
+export const VERIFIED_TOKENS_KEPT = 10_000;
+
 /** Clocks differ a little: an `iat` up to this far in the future is still accepted. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
 const DEFAULT_MAX_AGE_SECONDS = 24 * 3600;
@@ -25,8 +28,32 @@ export class InvalidTokenError extends Error {
 /**
  * Verifies bearer tokens against a secret KeyObject made once: given a string,
  * jsonwebtoken would re-derive the key on every call (~50x slower).
+ *
+ * A client sends the same token with every request (a poll every second), so
+ * the verifier remembers the last VERIFIED_TOKENS_KEPT tokens that passed,
+ * keyed by the whole token string — the very bytes whose signature was
+ * checked. Every check but expiry can only pass again later (nbf, iat and the
+ * lifetime bound only get easier as time goes on), so a remembered token is
+ * checked for expiry alone, as jsonwebtoken checks it. Refused tokens are
+ * never remembered.
  */
 export function createTokenVerifier(settings: TokenSettings): (token: string) => AuthUser {
+  const verified = new Map<string, { user: AuthUser; exp: number }>();
+  const verifySigned = createSignatureVerifier(settings);
+  return (token) => {
+    const now = Math.floor(Date.now() / 1000);
+    const known = verified.get(token);
+    if (known && now < known.exp) return known.user;
+    verified.delete(token);
+    const { user, exp } = verifySigned(token);
+    if (verified.size >= VERIFIED_TOKENS_KEPT) verified.delete(verified.keys().next().value!);
+    verified.set(token, { user, exp });
+    return user;
+  };
+}
+
+/** Every check of a token: signature (HS256 only), issuer, audience, exp (required), nbf, iat, lifetime, sub, role. */
+function createSignatureVerifier(settings: TokenSettings): (token: string) => { user: AuthUser; exp: number } {
   const key: KeyObject = createSecretKey(Buffer.from(settings.secret, 'utf8'));
   const options: jwt.VerifyOptions & { complete: false } = {
     algorithms: ALGORITHMS,
@@ -55,7 +82,7 @@ export function createTokenVerifier(settings: TokenSettings): (token: string) =>
     }
     const role: unknown = payload['role'] ?? 'customer';
     if (!isRole(role)) throw new InvalidTokenError('unknown role');
-    return { id: payload.sub, role };
+    return { user: { id: payload.sub, role }, exp: payload.exp };
   };
 }
 
