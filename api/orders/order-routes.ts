@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { orderNotFound } from '../../shared/orders/order-errors';
-import { cancelOrder, getOrder, listOrderPage } from '../../shared/orders/order-service';
+import { cancelOrder, listOrderPage, ownOrderReader } from '../../shared/orders/order-service';
 import { Type } from '@sinclair/typebox';
+import type { Config } from '../../shared/config/config-schema';
 import { BEARER, IdParams } from '../http/common-schemas';
 import { idParam } from '../http/id-param';
 import { POLL_AFTER_SECONDS } from '../http/polling';
@@ -9,9 +10,16 @@ import { AUTHENTICATED, errorResponses } from '../http/responses';
 import { INVALID_TRANSITION, ORDER_NOT_FOUND, OrderListQuery, OrderPageSchema, OrderQuery, OrderSchema } from './order-schemas';
 import { toOrderJson, toOrderListJson } from './order-views';
 
+/** Polls read together, at most this many orders per statement. */
+const ORDER_READ_BATCH_MAX = 100;
+
 /** The caller's orders: poll one (optionally long-poll), list them, cancel one. */
-export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const orderRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   app.addHook('onRequest', app.authenticate);
+  const readOwnOrder = ownOrderReader(app.db, {
+    maxInFlight: Math.min(config.ORDER_READS_IN_FLIGHT, config.DB_POOL_MAX),
+    maxBatch: ORDER_READ_BATCH_MAX,
+  });
 
   app.get(
     '/api/orders/:id',
@@ -46,7 +54,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         reply.raw.once('close', leave);
         if (request.raw.socket?.destroyed) leave();
       }
-      let order = await getOrder(app.db, id, { ownerId }).catch((error: unknown) => {
+      let order = await readOwnOrder(id, ownerId).catch((error: unknown) => {
         watch?.close();
         reply.raw.off('close', leave);
         throw error;

@@ -4,7 +4,7 @@ import { addToCart } from '../../shared/cart/cart-service';
 import { requestCheckout } from '../../shared/checkout/checkout-service';
 import { ConfigSchema } from '../../shared/config/config-schema';
 import { createDatabase } from '../../shared/db/database';
-import { getOrder } from '../../shared/orders/order-service';
+import { ownOrderReader } from '../../shared/orders/order-service';
 import { placeOrder } from '../../shared/placement/place-order';
 import { CHECKOUT_BODY } from '../harness/fixtures';
 import { FLOWS } from './flows';
@@ -58,7 +58,8 @@ export async function checkFloorStatements(databaseUrl: string, productId: strin
     );
     const orderId = accepted.result.orderId;
     const placed = await record(() => placeOrder(db, orderId));
-    const read = await record(() => getOrder(db, orderId, { ownerId: userId }));
+    // a poll alone, as the API reads it (concurrent polls are read together: FIND_OWN_ORDERS, which the floor does not do)
+    const read = await record(() => ownOrderReader(db, { maxInFlight: 1, maxBatch: 1 })(orderId, userId));
     return [
       compare('addToCart', added.statements),
       compare('acceptCheckout', accepted.statements),

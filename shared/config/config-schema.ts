@@ -18,6 +18,11 @@ export const ConfigSchema = Type.Object({
   }),
   /** Connections per process; see the README on sizing it against WORKER_CONCURRENCY. */
   DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  /**
+   * Order polls (GET /api/orders/:id) one API process reads in at most this many statements at once (at most
+   * DB_POOL_MAX); polls that come meanwhile wait and are read together, in one statement, when one of those ends.
+   */
+  ORDER_READS_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 200, default: 2 }),
   REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
   /** Prefix of every BullMQ key, so that several deployments (or test runs) can share one Redis. */
   QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_:.-]{1,64}$', default: 'checkout' }),

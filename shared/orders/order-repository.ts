@@ -62,6 +62,13 @@ export const FIND_ORDER = statement(
   'order_find',
   `SELECT ${orderColumns()}, ${HISTORY_COLUMN} FROM orders o WHERE o.id = $1 AND ($2::text IS NULL OR o.user_id = $2)`,
 );
+/** Many orders, each of its owner's: `k.i` is the position of its (id, owner) pair in the arrays. */
+export const FIND_OWN_ORDERS = statement(
+  'order_find_own_many',
+  `SELECT k.i AS "keyIndex", ${orderColumns()}, ${HISTORY_COLUMN}
+     FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS k(id, owner, i)
+     JOIN orders o ON o.id = k.id AND o.user_id = k.owner`,
+);
 const FIND_SELLER_ORDER = statement(
   'order_find_seller',
   `SELECT ${orderColumns('$2')}, ${HISTORY_COLUMN} FROM orders o
@@ -79,6 +86,18 @@ export async function findOrder(db: Database, orderId: string, { ownerId, seller
       ? await rows<OrderRecord>(db, FIND_ORDER, [orderId, ownerId ?? null])
       : await rows<OrderRecord>(db, FIND_SELLER_ORDER, [orderId, sellerId]);
   return order ?? null;
+}
+
+/** Orders by (id, owner) pair, in the order asked: null where the order does not exist or is someone else's. */
+export async function findOwnOrders(db: Database, keys: Array<{ orderId: string; ownerId: string }>): Promise<Array<OrderRecord | null>> {
+  if (keys.length === 1) return [await findOrder(db, keys[0]!.orderId, { ownerId: keys[0]!.ownerId })];
+  const found = await rows<OrderRecord & { keyIndex: string }>(db, FIND_OWN_ORDERS, [
+    keys.map((key) => key.orderId),
+    keys.map((key) => key.ownerId),
+  ]);
+  const byPosition: Array<OrderRecord | null> = keys.map(() => null);
+  for (const { keyIndex, ...order } of found) byPosition[Number(keyIndex) - 1] = order;
+  return byPosition;
 }
 
 /** Who reads: a customer sees their own orders only, a seller only orders (and lines) of theirs, nobody else is limited. */
