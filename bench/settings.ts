@@ -21,8 +21,12 @@ export interface BenchSettings {
   apiPoolMax: number;
   workerConcurrency: number;
   addToCart: { connections: number; warmup: number; requests: number; users: number };
-  /** End to end: this many checkouts at `connections`, accept and placement together, until all are final. */
-  burst: { checkouts: number; connections: number };
+  /**
+   * End to end: this many checkouts at `connections`, accept and placement together, until all are final;
+   * first `warmup` checkouts the same way, not counted (service and floor alike), so that the measured runs
+   * time the code the JIT has compiled, not the compiling.
+   */
+  burst: { checkouts: number; connections: number; warmup: number };
   orderPoll: { connections: number; warmupMs: number; durationMs: number };
   /** POST /api/checkout offered at a fixed rate while one worker places the orders. */
   checkoutRate: { perSecond: number; durationMs: number };
@@ -46,7 +50,7 @@ export const FULL_SETTINGS: BenchSettings = {
   apiPoolMax: defaultOf('DB_POOL_MAX'),
   workerConcurrency: defaultOf('WORKER_CONCURRENCY'),
   addToCart: { connections: 64, warmup: 1_000, requests: 10_000, users: 2_000 },
-  burst: { checkouts: 3_000, connections: 64 },
+  burst: { checkouts: 3_000, connections: 64, warmup: 3_000 },
   orderPoll: { connections: 50, warmupMs: 2_000, durationMs: 10_000 },
   checkoutRate: { perSecond: 100, durationMs: 20_000 },
   longPoll: { waiters: 1_000, waitSeconds: 20, settleMs: 11_000, windowMs: 5_000 },
@@ -61,7 +65,7 @@ export const QUICK_SETTINGS: BenchSettings = {
   apiPoolMax: FULL_SETTINGS.apiPoolMax,
   workerConcurrency: FULL_SETTINGS.workerConcurrency,
   addToCart: { connections: 16, warmup: 50, requests: 300, users: 100 },
-  burst: { checkouts: 150, connections: 16 },
+  burst: { checkouts: 150, connections: 16, warmup: 50 },
   orderPoll: { connections: 10, warmupMs: 200, durationMs: 1_000 },
   checkoutRate: { perSecond: 100, durationMs: 1_500 },
   longPoll: { waiters: 50, waitSeconds: 20, settleMs: 300, windowMs: 1_000 },

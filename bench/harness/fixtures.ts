@@ -46,7 +46,8 @@ export async function fillCarts(pool: Pool, catalogue: Catalogue, userIds: strin
 
 /**
  * Empties orders, carts and the outbox and restores the stock, so that each
- * measurement starts from the same state. Only while no worker runs.
+ * measurement starts from the same state. Only while no order is in flight
+ * (a worker may run, idle).
  */
 export async function resetData(pool: Pool): Promise<void> {
   await pool.query('TRUNCATE idempotency_keys, order_status_history, order_items, outbox_events, orders, cart_items');
