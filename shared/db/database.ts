@@ -32,7 +32,8 @@ export interface DatabaseOptions {
  */
 class ListenedClient extends pg.Client {
   constructor(config: pg.ClientConfig = {}) {
-    super({ ...CONNECTION_SETTINGS, ...config });
+    // pipeline: statements queued on a connection go out at once, answered in order (transaction.ts sends BEGIN so)
+    super({ ...CONNECTION_SETTINGS, ...config, pipeline: true } as pg.ClientConfig);
     this.on('error', () => undefined);
   }
 }

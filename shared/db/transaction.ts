@@ -1,4 +1,5 @@
-import type { Transaction } from 'sequelize';
+import type pg from 'pg';
+import { Transaction } from 'sequelize';
 import type { Database } from './database';
 
 /**
@@ -10,9 +11,41 @@ export interface Tx {
   transaction: Transaction;
 }
 
-/** Runs `work` in a transaction: committed when it resolves, rolled back when it throws. */
-export function inTransaction<T>(db: Database, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction((transaction) => work({ db, transaction }));
+/**
+ * A Sequelize transaction whose BEGIN does not wait for its answer: the
+ * pool's connections pipeline (database.ts), so the transaction's first
+ * statement goes out right behind BEGIN and both are answered in one round
+ * trip. PostgreSQL runs them in order, as it would one after the other; an
+ * error in BEGIN reaches the caller before the commit.
+ */
+class PipelinedTransaction extends Transaction {
+  begun: Promise<unknown> = Promise.resolve();
+
+  async begin(): Promise<void> {
+    const connection = (this as unknown as { connection: pg.Client }).connection;
+    this.begun = connection.query('BEGIN');
+    // awaited before the commit; a failure meanwhile also fails the statements behind it
+    this.begun.catch(() => undefined);
+  }
+}
+
+/**
+ * Runs `work` in a transaction: committed when it resolves, rolled back when
+ * it throws (Sequelize's managed transaction, with a pipelined BEGIN).
+ */
+export async function inTransaction<T>(db: Database, work: (tx: Tx) => Promise<T>): Promise<T> {
+  const transaction = new PipelinedTransaction(db, {});
+  await (transaction as unknown as { prepareEnvironment(useCls: boolean): Promise<void> }).prepareEnvironment(false);
+  let result: T;
+  try {
+    result = await work({ db, transaction });
+    await transaction.begun;
+  } catch (error) {
+    await transaction.rollback().catch(() => undefined);
+    throw error;
+  }
+  await transaction.commit();
+  return result;
 }
 
 /** Where a read runs: on the pool, or inside a caller's transaction. */
