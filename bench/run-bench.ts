@@ -115,6 +115,11 @@ async function measure(
   await resetData(pool);
 
   const { rounds } = settings;
+  /** Empties orders and carts, then gives each of `userIds` a cart of `cartLines` products. */
+  const freshCarts = async (userIds: string[]) => {
+    await resetData(pool);
+    await fillCarts(pool, catalogue, userIds, cartLines);
+  };
 
   // add to cart: the same operations through the API and as the floor
   const { connections: cartConnections, warmup, requests, users: cartUserCount } = settings.addToCart;
@@ -149,13 +154,11 @@ async function measure(
   environment.rss.phase('checkout end to end');
   const burstFloorOptions = { callers: burstConnections, acceptPoolMax: apiPoolMax, placers: workerConcurrency, placePoolMax: poolOfWorker };
   const burstService = async (userIds: string[]) => {
-    await resetData(pool);
-    await fillCarts(pool, catalogue, userIds, cartLines);
+    await freshCarts(userIds);
     return checkoutBurstService(environment, userIds, { connections: burstConnections });
   };
   const burstFloor = async (userIds: string[]) => {
-    await resetData(pool);
-    await fillCarts(pool, catalogue, userIds, cartLines);
+    await freshCarts(userIds);
     return checkoutBurstFloor(environment, userIds, burstFloorOptions);
   };
   const burstUsers = users('burst', checkouts);
@@ -192,23 +195,22 @@ async function measure(
   environment.rss.phase('checkout at a fixed rate');
   const rateUsers = users('rate', Math.round((perSecond * rateMs) / 1000));
   const rateFloorOptions = { perSecond, acceptPoolMax: apiPoolMax, placers: workerConcurrency, placePoolMax: poolOfWorker };
-  const rateServiceRuns: Array<Awaited<ReturnType<typeof checkoutRateService>>> = [];
-  for (let round = 0; round < rounds; round += 1) {
-    await resetData(pool);
-    await fillCarts(pool, catalogue, rateUsers, cartLines);
-    rateServiceRuns.push(await checkoutRateService(environment, rateUsers, { perSecond }));
-  }
+  const rateRuns = await inRounds(
+    rounds,
+    async () => {
+      await freshCarts(rateUsers);
+      return checkoutRateService(environment, rateUsers, { perSecond });
+    },
+    async () => {
+      await freshCarts(rateUsers);
+      return checkoutRateFloor(environment, rateUsers, rateFloorOptions);
+    },
+  );
   await environment.stopWorkers(placingWorker);
-  const rateFloorRuns: Array<Awaited<ReturnType<typeof checkoutRateFloor>>> = [];
-  for (let round = 0; round < rounds; round += 1) {
-    await resetData(pool);
-    await fillCarts(pool, catalogue, rateUsers, cartLines);
-    rateFloorRuns.push(await checkoutRateFloor(environment, rateUsers, rateFloorOptions));
-  }
   await resetData(pool);
-  const rateService = best(rateServiceRuns, (run) => -run.latency.p99);
-  const rateFloor = best(rateFloorRuns, (run) => -run.latency.p99);
-  figures['checkoutAtRate'] = { service: rateService, floor: rateFloor, runs: { service: rateServiceRuns, floor: rateFloorRuns } };
+  const rateService = best(rateRuns.service, (run) => -run.latency.p99);
+  const rateFloor = best(rateRuns.floor, (run) => -run.latency.p99);
+  figures['checkoutAtRate'] = { service: rateService, floor: rateFloor, runs: rateRuns };
 
   // long-polls: what waiting costs the database, and how soon all hear of their order
   const { waiters } = settings.longPoll;
@@ -229,8 +231,7 @@ async function measure(
     environment.rss.phase(`placement, ${processes} worker process(es)`);
     const scaleUsers = users(`scale-${processes}`, orders);
     const pendingOrders = async () => {
-      await resetData(pool);
-      await fillCarts(pool, catalogue, scaleUsers, cartLines);
+      await freshCarts(scaleUsers);
       return acceptAll(environment, scaleUsers, apiPoolMax);
     };
     const runs = await inRounds(

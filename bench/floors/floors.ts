@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { BenchEnvironment } from '../harness/environment';
 import { runOpenLoop } from '../harness/open-loop';
-import { AsyncQueue, runCallers, runCallersFor, summarize, throughput, type LatencySummary, type Throughput } from '../harness/stats';
+import { AsyncQueue, CallTimer, runCallers, runCallersFor, summarize, throughput, type LatencySummary, type Throughput } from '../harness/stats';
 import { acceptCheckout, addToCart, placeOrder, readOrder } from './flows';
 
 /**
@@ -34,20 +34,12 @@ export async function addToCartFloor(
 ): Promise<Throughput> {
   const pool = environment.newPool(poolMax, 'floor-add-to-cart');
   try {
-    const latencies: number[] = [];
-    let errors = 0;
-    const start = performance.now();
-    await runCallers(operations.length, callers, async (i) => {
+    const timer = new CallTimer();
+    await runCallers(operations.length, callers, (i) => {
       const { userId, productId } = operations[i]!;
-      const began = performance.now();
-      try {
-        await withClient(pool, (client) => addToCart(client, userId, productId, 1, maxLines));
-        latencies.push(performance.now() - began);
-      } catch {
-        errors += 1;
-      }
+      return timer.time(() => withClient(pool, (client) => addToCart(client, userId, productId, 1, maxLines)));
     });
-    return throughput(operations.length, (performance.now() - start) / 1000, errors, latencies);
+    return timer.throughput(operations.length);
   } finally {
     await pool.end();
   }
@@ -66,19 +58,9 @@ export async function orderPollFloor(
       return readOrder(pool, order.id, order.userId);
     };
     await runCallersFor(performance.now() + warmupMs, callers, read);
-    const latencies: number[] = [];
-    let errors = 0;
-    const start = performance.now();
-    const count = await runCallersFor(start + durationMs, callers, async (i) => {
-      const began = performance.now();
-      try {
-        await read(i);
-        latencies.push(performance.now() - began);
-      } catch {
-        errors += 1;
-      }
-    });
-    return throughput(count, (performance.now() - start) / 1000, errors, latencies);
+    const timer = new CallTimer();
+    const count = await runCallersFor(performance.now() + durationMs, callers, (i) => timer.time(() => read(i)));
+    return timer.throughput(count);
   } finally {
     await pool.end();
   }

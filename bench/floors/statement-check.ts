@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { addToCart } from '../../shared/cart/cart-service';
 import { requestCheckout } from '../../shared/checkout/checkout-service';
@@ -8,6 +7,7 @@ import { ownOrderReader } from '../../shared/orders/order-service';
 import { placeOrder } from '../../shared/placement/place-order';
 import { CHECKOUT_BODY } from '../harness/fixtures';
 import { FLOWS } from './flows';
+import { recordQueries } from './record-queries';
 
 /** One hot path: the statements its use case sent, the floor's copy, and whether they are the same SQL. */
 export interface StatementCheck {
@@ -27,25 +27,9 @@ export interface StatementCheck {
  */
 export async function checkFloorStatements(databaseUrl: string, productId: string): Promise<StatementCheck[]> {
   const db = createDatabase({ url: databaseUrl, poolMax: 1, applicationName: 'checkout-bench-statement-check' });
-  const recorded: string[] = [];
-  let recording = false;
-  const original = pg.Client.prototype.query;
-  const patched = function (this: pg.Client, ...args: unknown[]) {
-    if (recording) {
-      const first = args[0] as string | { text?: string };
-      recorded.push(typeof first === 'string' ? first : String(first?.text));
-    }
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  };
-  pg.Client.prototype.query = patched as unknown as typeof original;
   const record = async <T>(work: () => Promise<T>): Promise<{ result: T; statements: string[] }> => {
-    recorded.length = 0;
-    recording = true;
-    try {
-      return { result: await work(), statements: recorded.splice(0) };
-    } finally {
-      recording = false;
-    }
+    const { result, queries } = await recordQueries(work);
+    return { result, statements: queries.map((query) => query.text) };
   };
   try {
     // the connection's own set-up statements belong to no use case
@@ -67,7 +51,6 @@ export async function checkFloorStatements(databaseUrl: string, productId: strin
       compare('readOrder', read.statements),
     ];
   } finally {
-    pg.Client.prototype.query = original;
     await db.close();
   }
 }

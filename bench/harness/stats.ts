@@ -92,6 +92,30 @@ export function throughput(operations: number, seconds: number, errors: number, 
   return { operations, seconds: round(seconds, 2), perSecond: round(operations / seconds), errors, latency: summarize(latenciesMs) };
 }
 
+/**
+ * One measurement's calls, from its creation on: `time` runs a call and keeps
+ * its latency, or counts it as an error when it throws; `throughput` sums up.
+ */
+export class CallTimer {
+  private readonly latencies: number[] = [];
+  private errors = 0;
+  private readonly start = performance.now();
+
+  async time(work: () => Promise<unknown>): Promise<void> {
+    const began = performance.now();
+    try {
+      await work();
+      this.latencies.push(performance.now() - began);
+    } catch {
+      this.errors += 1;
+    }
+  }
+
+  throughput(operations: number): Throughput {
+    return throughput(operations, (performance.now() - this.start) / 1000, this.errors, this.latencies);
+  }
+}
+
 /** Times `work` with performance.now(); resolves with its result and the seconds it took. */
 export async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number }> {
   const start = performance.now();

@@ -90,6 +90,7 @@ export async function findOrder(db: Database, orderId: string, { ownerId, seller
 
 /** Orders by (id, owner) pair, in the order asked: null where the order does not exist or is someone else's. */
 export async function findOwnOrders(db: Database, keys: Array<{ orderId: string; ownerId: string }>): Promise<Array<OrderRecord | null>> {
+  // a poll alone (an idle API) takes the single-order statement, whose plan is a plain primary-key lookup
   if (keys.length === 1) return [await findOrder(db, keys[0]!.orderId, { ownerId: keys[0]!.ownerId })];
   const found = await rows<OrderRecord & { keyIndex: string }>(db, FIND_OWN_ORDERS, [
     keys.map((key) => key.orderId),

@@ -1,5 +1,5 @@
-import pg from 'pg';
 import { randomUUID } from 'node:crypto';
+import { recordQueries } from '../../bench/floors/record-queries';
 import { newUser, type Actor } from '../support/actors';
 import { dbFor } from '../support/db';
 import { givenFor } from '../support/given';
@@ -16,23 +16,6 @@ describe('order polls read together', () => {
   const api = routesFor(t.api);
   const given = givenFor(t.api);
   const { placeFromCart } = dbFor(t);
-
-  /** The names of the prepared statements the app's pg connections ran while `work` ran. */
-  async function statementsDuring(work: () => Promise<unknown>): Promise<string[]> {
-    const names: string[] = [];
-    const original = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const config = args[0] as { name?: string } | string;
-      if (typeof config === 'object' && config?.name) names.push(config.name);
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof original;
-    try {
-      await work();
-    } finally {
-      pg.Client.prototype.query = original;
-    }
-    return names;
-  }
 
   it('answers each concurrent poll as it would alone: owners see their order, anyone else and unknown ids get 404', async () => {
     const owners: Array<{ user: Actor; orderId: string }> = [];
@@ -54,10 +37,8 @@ describe('order polls read together', () => {
     // whether polls meet in a batch depends on timing: send the burst again until one did (each answer checked every time)
     let batched = false;
     for (let attempt = 0; attempt < 20 && !batched; attempt += 1) {
-      let answers: Array<{ status: number; body: unknown }> = [];
-      const statements = await statementsDuring(async () => {
-        answers = await Promise.all(polls.map(({ who, orderId }) => api.getOrder(who, orderId)));
-      });
+      const { result: answers, queries } = await recordQueries(() => Promise.all(polls.map(({ who, orderId }) => api.getOrder(who, orderId))));
+      const statements = queries.flatMap((query) => query.name ?? []);
       polls.forEach(({ expected }, i) => {
         expect(answers[i]!.status).toBe(expected.status);
         if (expected.status === 200) expect(answers[i]!.body).toEqual(expected.body);
