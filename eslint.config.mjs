@@ -8,7 +8,8 @@ import tseslint from 'typescript-eslint';
  *   api/     HTTP adapter over the core     — never imports worker/
  *   worker/  queue/loop adapter over the core — never imports api/
  *   scripts/, bench/ use the core, not an adapter or the tests
- * and the data layer: Sequelize and pg appear only in shared/db/ and in *-repository.ts files.
+ * and the data layer: Sequelize and pg appear only in shared/db/ and in *-repository.ts files;
+ * Redis connections are made only by shared/redis/redis-connection.ts.
  */
 const folder = (name, why) => ({ regex: `^(\\.\\./)+${name}(/|$)`, message: `${name}/ ${why}` });
 const ADAPTER_RULES = {
@@ -42,6 +43,26 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       // a non-null assertion after a check the compiler cannot follow is clearer than a second check
       '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  // one Redis connection factory (shared/redis/redis-connection.ts) reads the topology: nobody else connects
+  {
+    files: ['**/*.ts'],
+    ignores: ['shared/redis/redis-connection.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'ioredis',
+              importNames: ['Redis', 'Cluster', 'default'],
+              allowTypeImports: true,
+              message: 'Connect through createRedis (shared/redis/redis-connection.ts): it knows the topology (URL, Sentinel, Cluster).',
+            },
+          ],
+        },
+      ],
     },
   },
   { files: ['api/**/*.ts'], rules: boundaries(['worker', 'tests', 'bench', 'scripts', 'client']) },

@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config/load-config';
+import { closeRedis, createRedis } from '../shared/redis/redis-connection';
 import { createDatabase } from '../shared/db/database';
 import { readSince } from '../shared/events/outbox-repository';
 import { appendToStream } from '../shared/events/stream-publisher';
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   }
 
   const db = createDatabase({ url: config.DATABASE_URL, poolMax: 1, applicationName: 'checkout-replay' });
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const redis = createRedis(config.redis, 'blocking', 'checkout-events-replay');
   try {
     let replayed = 0;
     for (let afterId = '0'; ; ) {
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     console.log(`replayed ${replayed} events since ${since.toISOString()} to ${stream}`);
   } finally {
     await db.close();
-    redis.disconnect();
+    await closeRedis(redis);
   }
 }
 

@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config/load-config';
+import { closeRedis, createRedis } from '../shared/redis/redis-connection';
 
 /**
  * Reference ML consumer: `npm run events:tail [-- --group g --consumer c --count N]`.
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   });
   const { stream, group, consumer } = values as { stream: string; group: string; consumer: string };
   const limit = values.count ? Number(values.count) : Number.POSITIVE_INFINITY;
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const redis = createRedis(config.redis, 'blocking', 'checkout-events-tail');
   let running = true;
   let printed = 0;
   const stop = () => {
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       | null;
     if (reply) await handle(reply[0]![1]);
   }
-  redis.disconnect();
+  await closeRedis(redis);
 }
 
 main().catch((error: Error) => {

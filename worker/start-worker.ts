@@ -1,11 +1,11 @@
-import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { probe } from '../shared/async/with-timeout';
 import type { Config } from '../shared/config/config-schema';
 import { createDatabase, pingDatabase } from '../shared/db/database';
 import { workerPoolMax } from '../shared/db/pool-size';
-import { CHECKOUT_QUEUE, createCheckoutQueue, type CheckoutJobData, type CheckoutJobResult } from '../shared/queue/checkout-queue';
-import { createBlockingRedis } from '../shared/redis/redis-connection';
+import { createCheckoutQueue } from '../shared/queue/checkout-queue';
+import { closeRedis, createRedis } from '../shared/redis/redis-connection';
+import { CheckoutConsumer } from './checkout/checkout-consumer';
 import { createCheckoutProcessor } from './checkout/checkout-processor';
 import { startMetricsServer } from './metrics/metrics-server';
 import { createWorkerMetrics } from './metrics/worker-metrics';
@@ -34,26 +34,16 @@ export interface RunningWorker {
  */
 export async function startWorker(config: Config, log: Logger): Promise<RunningWorker> {
   const db = createDatabase({ url: config.DATABASE_URL, poolMax: workerPoolMax(config), applicationName: 'checkout-worker' });
-  const workerConnection = createBlockingRedis(config.REDIS_URL);
-  const queueConnection = createBlockingRedis(config.REDIS_URL);
+  const queueConnection = createRedis(config.redis, 'blocking', 'checkout-worker-queue');
   // the relay's own: a durability wait (WAIT/WAITAOF) must not hold up the queue's commands
-  const relayConnection = createBlockingRedis(config.REDIS_URL);
-  for (const connection of [workerConnection, queueConnection, relayConnection]) {
+  const relayConnection = createRedis(config.redis, 'blocking', 'checkout-relay');
+  for (const connection of [queueConnection, relayConnection]) {
     connection.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
   }
 
   const queue = createCheckoutQueue(queueConnection, config.QUEUE_PREFIX);
   const metrics = createWorkerMetrics(db, queue);
-  const worker = new Worker<CheckoutJobData, CheckoutJobResult>(CHECKOUT_QUEUE, createCheckoutProcessor(db, log, metrics), {
-    connection: workerConnection,
-    prefix: config.QUEUE_PREFIX,
-    concurrency: config.WORKER_CONCURRENCY,
-    lockDuration: config.WORKER_LOCK_DURATION_MS,
-    stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
-    maxStalledCount: 3,
-  });
-  worker.on('error', (error) => log.error({ err: error }, 'worker error'));
-  worker.on('stalled', (jobId) => log.warn({ job_id: jobId, order_id: jobId }, 'job stalled, handed to another worker'));
+  const consumer = new CheckoutConsumer(config, queue, createCheckoutProcessor(db, log, metrics), log);
 
   const reconciler = startReconciler(
     db,
@@ -94,7 +84,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
 
   const health = async (): Promise<WorkerHealth> => {
     const checks = {
-      worker: worker.isRunning() ? ('running' as const) : ('stopped' as const),
+      worker: consumer.isRunning() ? ('running' as const) : ('stopped' as const),
       postgres: await probe(() => pingDatabase(db)),
       redis: await probe(() => queueConnection.ping()),
     };
@@ -122,11 +112,11 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const stop = async () => {
     log.info('stopping: no new jobs, finishing the ones in flight');
     await reconciler.stop();
-    await worker.close();
+    await consumer.close();
     metricsServer?.server.close();
     await relay.stop();
     await queue.close();
-    await Promise.all([workerConnection.quit(), queueConnection.quit(), relayConnection.quit()]);
+    await Promise.all([closeRedis(queueConnection), closeRedis(relayConnection)]);
     await db.close();
     log.info('stopped');
   };

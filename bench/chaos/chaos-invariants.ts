@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis/redis-connection';
 import type { Pool } from 'pg';
 
 /**
@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
  */
 export async function findViolations(
   pool: Pool,
-  redis: Redis,
+  redis: RedisClient,
   { stream, initialStock, cartsAtCheckout }: { stream: string; initialStock: Map<string, number>; cartsAtCheckout: Map<string, number> },
 ): Promise<string[]> {
   const violations: string[] = [];
@@ -48,7 +48,8 @@ export async function findViolations(
 
   const placed = new Set((await rows<{ id: string }>(`SELECT id FROM orders WHERE status = 'placed'`)).map((row) => row.id));
   const placedEvents = new Map<string, Set<string>>();
-  for (const [, fields] of await redis.xrange(stream, '-', '+')) {
+  const entries: Array<[id: string, fields: string[]]> = await redis.xrange(stream, '-', '+');
+  for (const [, fields] of entries) {
     if (fields[fields.indexOf('type') + 1] !== 'order.placed') continue;
     const event = JSON.parse(fields[fields.indexOf('event') + 1] ?? '{}') as { event_id: string; data: { order_id: string } };
     const ids = placedEvents.get(event.data.order_id) ?? new Set<string>();

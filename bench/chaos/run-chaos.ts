@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { waitFor } from '../../shared/async/wait-for';
@@ -8,6 +7,7 @@ import { prepareDatabase } from '../../shared/db/migrate';
 import { startApiProcess, startWorkerProcess, type ServiceProcess } from '../../shared/process/service-process';
 import { deleteQueueKeys } from '../../shared/queue/queue-keys';
 import { findViolations } from './chaos-invariants';
+import { createRedis } from '../../shared/redis/redis-connection';
 
 export interface ChaosOptions {
   /** Shoppers; each fills a cart and checks out once (one Idempotency-Key, retried by the client). */
@@ -20,7 +20,7 @@ export interface ChaosOptions {
   windowMs: number;
   /** A worker is SIGKILLed this often (and a new one started). */
   killEveryMs: number;
-  /** When (from the start) Redis loses every key of the deployment, once. */
+  /** When (from the start) RedisClient loses every key of the deployment, once. */
   flushAtMs: number;
   /** When the workers' PostgreSQL backends are terminated. */
   terminateBackendsAtMs: number[];
@@ -53,10 +53,10 @@ const SECRET = 'chaos-secret-that-is-at-least-32-bytes-long';
 const CHECKOUT_BODY = { contact: 'chaos@example.com', address: '1 Chaos Lane, Faultville' };
 
 /**
- * Many checkouts with client retries while workers are SIGKILLed, Redis
+ * Many checkouts with client retries while workers are SIGKILLed, RedisClient
  * loses its data once, worker database backends and the API's listener are
  * terminated; then waits for every order to be final and checks the
- * invariants. Real processes, the local PostgreSQL and Redis, a database and
+ * invariants. Real processes, the local PostgreSQL and RedisClient, a database and
  * key prefix of its own.
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
@@ -66,7 +66,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   await prepareDatabase(url);
   const pool = new Pool({ connectionString: url, max: 4 });
   pool.on('error', () => undefined);
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const redis = createRedis({ kind: 'server', url: options.redisUrl }, 'blocking', 'checkout-chaos');
   const prefix = `chaos-${randomBytes(4).toString('hex')}`;
   const stream = `${prefix}:ml:events`;
   const env = {
@@ -211,7 +211,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     figures.failed = count('failed');
     figures.eventsRepublished = [...workers, ...retired]
       .flatMap((worker) => worker.lines)
-      .filter((line) => line.includes('Redis lost data'))
+      .filter((line) => line.includes('RedisClient lost data'))
       .reduce((sum, line) => sum + Number(/"republished":(\d+)/.exec(line)?.[1] ?? 0), 0);
     figures.violations.push(...(await findViolations(pool, redis, { stream, initialStock, cartsAtCheckout })));
     if (figures.orders !== options.users) figures.violations.push(`${figures.orders} orders for ${options.users} shoppers`);

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -14,6 +13,7 @@ import { spawnService, type ServiceProcess } from '../../shared/process/service-
 import { createCheckoutQueue } from '../../shared/queue/checkout-queue';
 import { deleteQueueKeys } from '../../shared/queue/queue-keys';
 import { RssSampler } from './rss-sampler';
+import { createRedis, type RedisClient } from '../../shared/redis/redis-connection';
 
 export interface EnvironmentOptions {
   /**
@@ -36,7 +36,7 @@ const TOKEN_TTL = '2h';
 
 /**
  * Everything one bench run stands on: its own database (created, migrated,
- * dropped at the end), its own Redis key prefix, a random JWT secret, the
+ * dropped at the end), its own RedisClient key prefix, a random JWT secret, the
  * API as a real child process (as `npm run start:api` runs it) and workers
  * started and stopped per measurement (as `npm run start:worker`), their
  * memory sampled throughout.
@@ -57,7 +57,7 @@ export class BenchEnvironment {
     private readonly secret: string,
     /** The bench's own connections: fixtures and observation (never part of a measured path). */
     readonly pool: Pool,
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly queue: ReturnType<typeof createCheckoutQueue>,
   ) {}
 
@@ -72,7 +72,7 @@ export class BenchEnvironment {
     await prepareDatabase(databaseUrl);
     const pool = new Pool({ connectionString: databaseUrl, max: 4, application_name: 'checkout-bench' });
     pool.on('error', () => undefined);
-    const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    const redis = createRedis({ kind: 'server', url: options.redisUrl }, 'blocking', 'checkout-bench');
     const prefix = `bench-${run}`;
     const environment = new BenchEnvironment(
       options,
@@ -170,7 +170,7 @@ export class BenchEnvironment {
     );
   }
 
-  /** Stops every process, drops the database and deletes the Redis keys. Safe after a partial start. */
+  /** Stops every process, drops the database and deletes the RedisClient keys. Safe after a partial start. */
   async close(): Promise<void> {
     this.rss.stop();
     await this.stopWorkers([...this.workers]).catch(() => undefined);

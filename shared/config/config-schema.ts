@@ -1,5 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum } from '../schemas/string-enum';
+import type { RedisTopology } from '../redis/redis-topology';
+
+/** `host:port,host:port,…` */
+const HOST_PORT_LIST = '^[^\\s,:]+:[0-9]{1,5}(,[^\\s,:]+:[0-9]{1,5})*$';
 
 /**
  * Every setting of the API and the worker, in one schema: validated once at
@@ -23,9 +27,27 @@ export const ConfigSchema = Type.Object({
    * DB_POOL_MAX); polls that come meanwhile wait and are read together, in one statement, when one of those ends.
    */
   ORDER_READS_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 200, default: 2 }),
-  REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
-  /** Prefix of every BullMQ key, so that several deployments (or test runs) can share one Redis. */
-  QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_:.-]{1,64}$', default: 'checkout' }),
+  /**
+   * One Redis server (`rediss://` for TLS). Exactly one of REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES may be
+   * set; none set: redis://127.0.0.1:6379.
+   */
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /** Redis behind Sentinel: the sentinels as `host:port,host:port,…`; every process follows a failover to the new master. */
+  REDIS_SENTINELS: Type.Optional(Type.String({ pattern: HOST_PORT_LIST })),
+  /** The master group the sentinels watch (required with REDIS_SENTINELS). */
+  REDIS_SENTINEL_NAME: Type.Optional(Type.String({ minLength: 1 })),
+  /** The sentinels' own password, when they require one (REDIS_PASSWORD is the data servers'). */
+  REDIS_SENTINEL_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  /** Redis Cluster: some of its nodes as `host:port,host:port,…` (the rest are discovered). */
+  REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: HOST_PORT_LIST })),
+  /** Password of the Redis servers, for whichever of REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES is set. */
+  REDIS_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * Prefix of every key the service writes to Redis (queues, rate limits), so that several deployments (or test
+   * runs) can share one Redis. Unset: `checkout`, or `{checkout}` with REDIS_CLUSTER_NODES, where it must carry a
+   * hash tag (`{…}`) so that each queue's keys share one hash slot.
+   */
+  QUEUE_PREFIX: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_:.{}-]{1,64}$' })),
   /** HS256 secret, at least 32 bytes. Required in production; a development default otherwise. */
   JWT_SECRET: Type.Optional(Type.String()),
   JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
@@ -83,14 +105,22 @@ export const ConfigSchema = Type.Object({
   WORKER_LOCK_DURATION_MS: Type.Integer({ minimum: 1_000, default: 5_000 }),
   /** How often BullMQ looks for stalled jobs (whose worker died) to hand them to another worker. */
   WORKER_STALLED_INTERVAL_MS: Type.Integer({ minimum: 1_000, default: 5_000 }),
+  /**
+   * A worker with a free slot that has taken no job for this long while jobs wait in the queue is stuck (e.g. after a
+   * Redis failover): it replaces its consumer and that consumer's Redis connection.
+   */
+  WORKER_STUCK_AFTER_MS: Type.Integer({ minimum: 1_000, default: 10_000 }),
   /** How often the reconciler runs (each worker process runs one). */
   RECONCILER_INTERVAL_MS: Type.Integer({ minimum: 100, default: 5_000 }),
   /** A pending order older than this whose job is missing or failed is enqueued again. */
   RECONCILE_AFTER_MS: Type.Integer({ minimum: 100, default: 10_000 }),
   /** A pending order older than this is failed with PROCESSING_ERROR, unlocking the cart. */
   PENDING_TIMEOUT_MS: Type.Integer({ minimum: 1_000, default: 300_000 }),
-  /** Redis Stream the ML events are published to. */
-  ML_EVENTS_STREAM: Type.String({ minLength: 1, default: 'ml:events' }),
+  /**
+   * Redis Stream the ML events are published to. Braces only as a hash tag (`{…}`): the relay's marker beside the
+   * stream is placed in the stream's hash slot either way.
+   */
+  ML_EVENTS_STREAM: Type.String({ minLength: 1, maxLength: 200, default: 'ml:events' }),
   /** Approximate cap of the stream (XADD MAXLEN ~); older entries are trimmed. */
   ML_EVENTS_MAXLEN: Type.Integer({ minimum: 1000, default: 1_000_000 }),
   /**
@@ -118,5 +148,8 @@ export const ConfigSchema = Type.Object({
 
 export type EnvConfig = Static<typeof ConfigSchema>;
 
-/** The validated configuration: JWT_SECRET is always present once loaded. */
-export type Config = Omit<EnvConfig, 'JWT_SECRET'> & { JWT_SECRET: string };
+/**
+ * The validated configuration: JWT_SECRET and QUEUE_PREFIX are always present once loaded, and `redis` is the one
+ * Redis topology the REDIS_* settings describe (every Redis connection is made from it).
+ */
+export type Config = Omit<EnvConfig, 'JWT_SECRET' | 'QUEUE_PREFIX'> & { JWT_SECRET: string; QUEUE_PREFIX: string; redis: RedisTopology };

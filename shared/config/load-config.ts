@@ -1,5 +1,6 @@
 import { envSchema } from 'env-schema';
 import { ConfigSchema, type Config, type EnvConfig } from './config-schema';
+import { hashTag, redisTopology, type RedisTopology } from '../redis/redis-topology';
 
 /** A setting that is missing or wrong; the message names the variable. */
 export class ConfigError extends Error {
@@ -25,7 +26,44 @@ export function loadConfig(
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
   }
-  return { ...parsed, JWT_SECRET: jwtSecret(parsed, warn) };
+  const redis = topologyOf(parsed);
+  return {
+    ...parsed,
+    JWT_SECRET: jwtSecret(parsed, warn),
+    QUEUE_PREFIX: queuePrefix(parsed, redis),
+    ML_EVENTS_STREAM: streamName(parsed.ML_EVENTS_STREAM),
+    redis,
+  };
+}
+
+function topologyOf(config: EnvConfig): RedisTopology {
+  try {
+    return redisTopology(config);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
+  }
+}
+
+/** On a Cluster, every queue's keys must share one hash slot: the prefix carries a hash tag. */
+function queuePrefix(config: EnvConfig, redis: RedisTopology): string {
+  const cluster = redis.kind === 'cluster';
+  const prefix = config.QUEUE_PREFIX ?? (cluster ? '{checkout}' : 'checkout');
+  if (/[{}]/.test(prefix) && hashTag(prefix) === undefined) {
+    throw new ConfigError(`Invalid configuration: QUEUE_PREFIX "${prefix}" has braces that are not a hash tag ({name})`);
+  }
+  if (cluster && hashTag(prefix) === undefined) {
+    throw new ConfigError(
+      `Invalid configuration: QUEUE_PREFIX must carry a hash tag with REDIS_CLUSTER_NODES (e.g. {${prefix}}), so each queue's keys share a hash slot`,
+    );
+  }
+  return prefix;
+}
+
+function streamName(stream: string): string {
+  if (/[{}]/.test(stream) && hashTag(stream) === undefined) {
+    throw new ConfigError(`Invalid configuration: ML_EVENTS_STREAM "${stream}" has braces that are not a hash tag ({name})`);
+  }
+  return stream;
 }
 
 function jwtSecret(config: EnvConfig, warn: (message: string) => void): string {

@@ -10,6 +10,7 @@ import * as m0004 from './migrations/0004-outbox';
 import * as m0005 from './migrations/0005-reconcile-lease';
 import * as m0006 from './migrations/0006-relay-state';
 import * as m0007 from './migrations/0007-outbox-without-notify';
+import * as m0008 from './migrations/0008-relay-batches';
 
 /** Every migration, in order. A new migration is a new file appended here; shipped ones never change. */
 const MIGRATIONS: ReadonlyArray<{ name: string; up: MigrationFn; down: MigrationFn }> = [
@@ -20,6 +21,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; up: MigrationFn; down: Migration
   { name: '0005-reconcile-lease', ...m0005 },
   { name: '0006-relay-state', ...m0006 },
   { name: '0007-outbox-without-notify', ...m0007 },
+  { name: '0008-relay-batches', ...m0008 },
 ];
 
 /**

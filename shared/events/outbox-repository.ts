@@ -47,8 +47,13 @@ export async function readUnpublished(session: Session, limit: number): Promise<
   return rows;
 }
 
-export async function markPublished(session: Session, ids: string[]): Promise<void> {
-  await session.query('UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::bigint[])', [ids]);
+/** Marks rows published as batch `batch` of the stream, and records that batch as the stream's last (one statement). */
+export async function markPublished(session: Session, { stream, ids, batch }: { stream: string; ids: string[]; batch: number }): Promise<void> {
+  await session.query(
+    `WITH state AS (UPDATE relay_state SET batch = GREATEST(batch, $3) WHERE stream = $1)
+     UPDATE outbox_events SET published_at = now(), published_batch = $3 WHERE id = ANY($2::bigint[])`,
+    [stream, ids, batch],
+  );
 }
 
 /** Deletes published rows older than the retention, at most `limit` (call until it returns 0). */
@@ -63,51 +68,55 @@ export async function purgePublished(session: Session, retentionHours: number, l
   return rowCount ?? 0;
 }
 
-/** The relay's record of a stream: its epoch marker and the last outbox id known durable there. */
+/** The relay's record of a stream: the epoch of its marker in Redis and the last batch marked published. */
 export interface RelayState {
   epoch: string;
-  safeOutboxId: string;
+  batch: number;
 }
 
 export async function readRelayState(session: Session, stream: string): Promise<RelayState | null> {
-  const { rows } = await session.query<RelayState>(
-    `SELECT epoch, safe_outbox_id AS "safeOutboxId" FROM relay_state WHERE stream = $1`,
-    [stream],
-  );
+  const { rows } = await session.query<RelayState>(`SELECT epoch, batch::int AS batch FROM relay_state WHERE stream = $1`, [stream]);
   return rows[0] ?? null;
 }
 
 /**
- * Starts a new epoch of the stream, in one statement: records the new marker
- * and, when `republishAfterId` is given (Redis lost data), marks every row
- * after it unpublished again so the relay publishes them anew, in their
- * original order. Returns how many rows that put back.
+ * Starts a new epoch of the stream (its marker in Redis is missing or not
+ * ours), in one statement: records the epoch and, when `republish` is set
+ * (Redis lost the stream), marks every retained published row unpublished
+ * so the relay publishes them anew, in their original order. Returns how
+ * many rows that put back.
  */
 export async function beginRelayEpoch(
   session: Session,
-  { stream, epoch, republishAfterId }: { stream: string; epoch: string; republishAfterId: string | null },
+  { stream, epoch, republish }: { stream: string; epoch: string; republish: boolean },
 ): Promise<number> {
   const { rows } = await session.query<{ republished: number }>(
     `WITH republish AS (
-       UPDATE outbox_events SET published_at = NULL
-        WHERE $3::bigint IS NOT NULL AND id > $3::bigint AND published_at IS NOT NULL
+       UPDATE outbox_events SET published_at = NULL, published_batch = NULL
+        WHERE $3 AND published_at IS NOT NULL
         RETURNING 1),
      state AS (
-       INSERT INTO relay_state (stream, epoch) VALUES ($1, $2)
+       -- batch numbers never repeat in a database, whichever stream they went to
+       INSERT INTO relay_state (stream, epoch, batch) VALUES ($1, $2, (SELECT coalesce(max(batch), 0) FROM relay_state))
        ON CONFLICT (stream) DO UPDATE SET epoch = EXCLUDED.epoch, changed_at = now()
        RETURNING 1)
      SELECT (SELECT count(*) FROM republish)::int AS republished, (SELECT count(*) FROM state) AS recorded`,
-    [stream, epoch, republishAfterId],
+    [stream, epoch, republish],
   );
   return rows[0]?.republished ?? 0;
 }
 
-/** Records that outbox rows up to `outboxId` are durable in the stream (never moves backwards). */
-export async function advanceSafePoint(session: Session, stream: string, outboxId: string): Promise<void> {
-  await session.query(
-    'UPDATE relay_state SET safe_outbox_id = GREATEST(safe_outbox_id, $2::bigint) WHERE stream = $1',
-    [stream, outboxId],
+/**
+ * Redis kept the stream only up to batch `batch` (a failover to a replica
+ * that lagged): the rows of later batches are marked unpublished again, so
+ * the relay publishes them anew. Returns how many.
+ */
+export async function republishAfterBatch(session: Session, batch: number): Promise<number> {
+  const { rowCount } = await session.query(
+    'UPDATE outbox_events SET published_at = NULL, published_batch = NULL WHERE published_batch > $1',
+    [batch],
   );
+  return rowCount ?? 0;
 }
 
 /** Rows retained for replay, from `since` on, in insertion order. */

@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 
 /** The queue that turns carts into orders. */
 export const CHECKOUT_QUEUE = 'checkout';
@@ -28,7 +28,7 @@ export const CHECKOUT_JOB_OPTIONS: JobsOptions = {
   stackTraceLimit: 0,
 };
 
-export function createCheckoutQueue(connection: Redis, prefix: string): Queue<CheckoutJobData, CheckoutJobResult> {
+export function createCheckoutQueue(connection: RedisClient, prefix: string): Queue<CheckoutJobData, CheckoutJobResult> {
   return new Queue<CheckoutJobData, CheckoutJobResult>(CHECKOUT_QUEUE, {
     connection,
     prefix,

@@ -1,16 +1,30 @@
-import type { Redis } from 'ioredis';
+import { masterNodes, type RedisClient } from '../redis/redis-connection';
 
 /**
- * Deletes every Redis key under a queue prefix — what a Redis restart without
- * persistence does to it. For tests, benchmarks and tearing down a deployment.
+ * Deletes every Redis key under a prefix, on every master of a Cluster —
+ * what a Redis restart without persistence does to it. For tests,
+ * benchmarks and tearing down a deployment.
  */
-export async function deleteQueueKeys(redis: Redis, prefix: string): Promise<number> {
+export async function deleteKeysUnder(redis: RedisClient, prefix: string): Promise<number> {
   let deleted = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.del(...keys);
-  } while (cursor !== '0');
+  for (const node of masterNodes(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${escapeGlob(prefix)}*`, 'COUNT', 500);
+      cursor = next;
+      // one key per DEL: keys of different hash slots cannot go in one command on a Cluster node
+      if (keys.length > 0) deleted += (await Promise.all(keys.map((key) => node.del(key)))).reduce((sum, n) => sum + n, 0);
+    } while (cursor !== '0');
+  }
   return deleted;
+}
+
+/** Deletes every key of a queue prefix (`<prefix>:…`). */
+export function deleteQueueKeys(redis: RedisClient, prefix: string): Promise<number> {
+  return deleteKeysUnder(redis, `${prefix}:`);
+}
+
+/** A literal for SCAN's MATCH pattern: `{checkout}` must match braces, not be read as a glob. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
 }

@@ -1,10 +1,11 @@
+import { createRedis, type RedisClient } from '../../shared/redis/redis-connection';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import pino from 'pino';
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, type MlEvent } from '../../shared/events/event-catalogue';
 import type { Config } from '../../shared/config/config-schema';
+import { markerKey } from '../../shared/events/stream-publisher';
 import { OutboxRelay, type RelaySettings } from '../../worker/relay/outbox-relay';
 import type { FileTestApp } from '../support/test-app';
 
@@ -31,8 +32,8 @@ export function relaySettings(config: Config, overrides: Partial<RelaySettings> 
 export const silentLog = pino({ level: 'silent' });
 
 /** Every entry of `stream`, oldest first (XRANGE order is stream position order). */
-export async function readStream(redis: Redis, stream: string): Promise<StreamEntry[]> {
-  const entries = await redis.xrange(stream, '-', '+');
+export async function readStream(redis: RedisClient, stream: string): Promise<StreamEntry[]> {
+  const entries: Array<[id: string, fields: string[]]> = await redis.xrange(stream, '-', '+');
   return entries.map(([id, fields]) => {
     const values = new Map<string, string>();
     for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i]!, fields[i + 1]!);
@@ -72,21 +73,21 @@ export function eventsOfType<T extends EventType>(entries: StreamEntry[], type: 
 
 /**
  * The ML stream of a test file's app, and a relay that publishes its outbox
- * on demand (no background loop): Redis and a PostgreSQL session are opened in
+ * on demand (no background loop): RedisClient and a PostgreSQL session are opened in
  * `beforeAll`, and the stream is deleted before the app closes.
  */
 export function useEventStream(t: FileTestApp) {
-  let redis: Redis;
+  let redis: RedisClient;
   let pg: Client;
   let relay: OutboxRelay;
   beforeAll(async () => {
-    redis = new Redis(t.config.REDIS_URL);
+    redis = createRedis(t.config.redis, 'blocking', 'checkout-test');
     pg = new Client({ connectionString: t.config.DATABASE_URL });
     await pg.connect();
     relay = new OutboxRelay(redis, relaySettings(t.config), silentLog);
   });
   t.beforeClose(async () => {
-    await redis.del(t.config.ML_EVENTS_STREAM);
+    await redis.del(t.config.ML_EVENTS_STREAM, markerKey(t.config.ML_EVENTS_STREAM));
     await pg.end();
     await redis.quit();
   });

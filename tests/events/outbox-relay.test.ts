@@ -1,5 +1,5 @@
+import { createRedis, type RedisClient } from '../../shared/redis/redis-connection';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { cancelOrder } from '../../shared/orders/order-service';
 import { recordEvent } from '../../shared/events/outbox-repository';
@@ -7,6 +7,7 @@ import { placeOrder } from '../../shared/placement/place-order';
 import { OutboxRelay, type RelaySettings } from '../../worker/relay/outbox-relay';
 import { purgePublished, readUnpublished } from '../../shared/events/outbox-repository';
 import { appendToStream } from '../../shared/events/stream-publisher';
+import { deleteKeysUnder } from '../../shared/queue/queue-keys';
 import { ADVISORY_LOCKS } from '../../shared/db/session';
 import { actor } from '../support/actors';
 import { givenFor } from '../support/given';
@@ -19,7 +20,7 @@ const RELAY_LOCK_OBJID = ADVISORY_LOCKS.relayLeader;
 
 describe('outbox relay: at least once, in order per order, one leader', () => {
   let t: TestApp;
-  let redis: Redis;
+  let redis: RedisClient;
   const streams: string[] = [];
   const clients: Client[] = [];
   const relays: OutboxRelay[] = [];
@@ -28,12 +29,13 @@ describe('outbox relay: at least once, in order per order, one leader', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ DB_POOL_MAX: '20' });
-    redis = new Redis(t.config.REDIS_URL);
+    redis = createRedis(t.config.redis, 'blocking', 'checkout-test');
   });
   afterAll(async () => {
     await Promise.all(relays.map((relay) => relay.stop()));
     await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
     await redis.del(t.config.ML_EVENTS_STREAM, ...streams);
+    await deleteKeysUnder(redis, `{${t.config.ML_EVENTS_STREAM}`);
     await t.app.checkoutQueue.obliterate({ force: true });
     await redis.quit();
     await t.close();

@@ -1,34 +1,37 @@
-import { Redis } from 'ioredis';
+import { createRedis, type RedisClient } from '../../shared/redis/redis-connection';
 import { waitFor } from '../../shared/async/wait-for';
 import { createSession, type Session } from '../../shared/db/session';
 import { recordEvent } from '../../shared/events/outbox-repository';
 import { inTransaction } from '../../shared/db/transaction';
-import { epochKey, OutboxRelay, type RelaySettings } from '../../worker/relay/outbox-relay';
+import { markerKey } from '../../shared/events/stream-publisher';
+import { deleteKeysUnder } from '../../shared/queue/queue-keys';
+import { OutboxRelay, type RelaySettings } from '../../worker/relay/outbox-relay';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { readStream, relaySettings, silentLog } from './ml-stream';
 
 /**
- * Redis loses data (a restart without persistence, a failover to a lagging
+ * RedisClient loses data (a restart without persistence, a failover to a lagging
  * replica): here, the stream and its epoch marker are deleted under a
  * running relay, which must notice and publish the lost events again.
  */
-describe('relay after Redis lost its data', () => {
+describe('relay after RedisClient lost its data', () => {
   let t: TestApp;
-  let redis: Redis;
+  let redis: RedisClient;
   let session: Session;
   const relays: OutboxRelay[] = [];
   let streams = 0;
 
   beforeAll(async () => {
     t = await startTestApp();
-    redis = new Redis(t.config.REDIS_URL);
+    redis = createRedis(t.config.redis, 'blocking', 'checkout-test');
     session = createSession(t.config.DATABASE_URL, 'data-loss-test');
     await session.connect();
   });
   afterAll(async () => {
     await session?.end();
-    const keys = await redis.keys(`${t.config.ML_EVENTS_STREAM}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    // the streams, and their markers beside them (`{<stream>}:relay-marker`)
+    await deleteKeysUnder(redis, t.config.ML_EVENTS_STREAM);
+    await deleteKeysUnder(redis, `{${t.config.ML_EVENTS_STREAM}`);
     await redis.quit();
     await t.close();
   });
@@ -73,7 +76,7 @@ describe('relay after Redis lost its data', () => {
     const before = await writeEvents(5);
     await waitFor('the first events in the stream', async () => (await eventIdsIn(stream)).length === 5);
 
-    await redis.del(stream, epochKey(stream));
+    await redis.del(stream, markerKey(stream));
     const after = await writeEvents(2, 'loss-user-later');
 
     const ids = await waitFor('the lost events back in the stream', async () => {
@@ -85,30 +88,30 @@ describe('relay after Redis lost its data', () => {
     // the lost events come back in their original order
     expect(ids.filter((id) => before.includes(id))).toEqual(before);
     expect(losses).toEqual([5]);
-    expect(await redis.get(epochKey(stream))).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await redis.get(markerKey(stream))).toMatch(/^[0-9a-f-]{36}:\d+$/);
   });
 
-  it('publishes again only what came after the last safe point', async () => {
+  it('after a failover to a replica that lagged, publishes again exactly the batches the stream lost', async () => {
     const stream = newStream();
-    startRelay(stream);
+    const losses: number[] = [];
+    startRelay(stream, (republished) => losses.push(republished));
     const early = await writeEvents(3);
     await waitFor('the early events', async () => (await eventIdsIn(stream)).length === 3);
-    // what a WAITAOF/WAIT confirmation records after a batch (this Redis has neither AOF nor replicas)
-    await session.query(
-      `UPDATE relay_state SET safe_outbox_id = (SELECT max(id) FROM outbox_events) WHERE stream = $1`,
-      [stream],
-    );
+    // what the replica held: the stream and the marker as they were after the early batch
+    const markerThen = await redis.get(markerKey(stream));
     const late = await writeEvents(2, 'loss-user-late');
     await waitFor('the late events', async () => (await eventIdsIn(stream)).length === 5);
+    const lateEntries = (await readStream(redis, stream)).filter((entry) => late.includes(entry.event.event_id));
 
-    await redis.del(stream, epochKey(stream));
+    await redis.xdel(stream, ...lateEntries.map((entry) => entry.id));
+    await redis.set(markerKey(stream), markerThen!);
 
-    const ids = await waitFor('the events after the safe point back', async () => {
+    const ids = await waitFor('the lost batch back', async () => {
       const inStream = await eventIdsIn(stream);
-      return inStream.length >= 2 && inStream;
+      return inStream.length >= 5 && inStream;
     });
-    expect(ids).toEqual(late);
-    expect(ids).not.toEqual(expect.arrayContaining(early));
+    expect(ids).toEqual([...early, ...late]);
+    expect(losses).toEqual([2]);
   });
 
   it('a relay that takes over with the marker intact publishes nothing again', async () => {
@@ -125,12 +128,15 @@ describe('relay after Redis lost its data', () => {
     expect(losses).toEqual([]);
   });
 
-  it('with durability "replica" and no replica to confirm, no safe point is recorded', async () => {
+  it('with durability "replica" and no replica to confirm, appended events stay unpublished in the outbox', async () => {
     const stream = newStream();
     startRelay(stream, undefined, { durability: 'replica' });
-    await writeEvents(2);
-    await waitFor('the events', async () => (await eventIdsIn(stream)).length === 2);
-    const { rows } = await session.query<{ safe: string }>('SELECT safe_outbox_id AS safe FROM relay_state WHERE stream = $1', [stream]);
-    expect(rows).toEqual([{ safe: '0' }]);
+    const ids = await writeEvents(2);
+    await waitFor('the events in the stream', async () => (await eventIdsIn(stream)).length === 2);
+    const rows = await t.sql<{ published: boolean }>(
+      'SELECT published_at IS NOT NULL AS published FROM outbox_events WHERE event_id = ANY($1::uuid[])',
+      [ids],
+    );
+    expect(rows).toEqual([{ published: false }, { published: false }]);
   });
 });

@@ -38,7 +38,7 @@ describe('loadConfig', () => {
       HOST: '127.0.0.1',
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/checkout',
       DB_POOL_MAX: 10,
-      REDIS_URL: 'redis://127.0.0.1:6379',
+      redis: { kind: 'server', url: 'redis://127.0.0.1:6379' },
       QUEUE_PREFIX: 'checkout',
       JWT_SECRET: SECRET,
       LOG_LEVEL: 'info',
@@ -84,6 +84,75 @@ describe('loadConfig', () => {
     const error = thrownBy(() => loadConfig({ JWT_SECRET: SECRET, [name]: value }, warn));
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toContain(name);
+  });
+
+  describe('Redis topology', () => {
+    const load = (env: Record<string, string>) => loadConfig({ JWT_SECRET: SECRET, ...env }, warn);
+
+    it('REDIS_URL names one server, with REDIS_PASSWORD', () => {
+      expect(load({ REDIS_URL: 'rediss://cache.internal:6380', REDIS_PASSWORD: 'pw' }).redis).toEqual({
+        kind: 'server',
+        url: 'rediss://cache.internal:6380',
+        password: 'pw',
+      });
+    });
+
+    it('REDIS_SENTINELS with REDIS_SENTINEL_NAME names a Sentinel-watched master group', () => {
+      const config = load({
+        REDIS_SENTINELS: 'sentinel-a:26379,10.0.0.2:26380',
+        REDIS_SENTINEL_NAME: 'checkout',
+        REDIS_PASSWORD: 'pw',
+        REDIS_SENTINEL_PASSWORD: 'spw',
+      });
+      expect(config.redis).toEqual({
+        kind: 'sentinel',
+        sentinels: [
+          { host: 'sentinel-a', port: 26379 },
+          { host: '10.0.0.2', port: 26380 },
+        ],
+        name: 'checkout',
+        password: 'pw',
+        sentinelPassword: 'spw',
+      });
+      expect(config.QUEUE_PREFIX).toBe('checkout');
+    });
+
+    it('REDIS_CLUSTER_NODES names a Cluster, and the queue prefix then carries a hash tag by default', () => {
+      const config = load({ REDIS_CLUSTER_NODES: 'node-1:7000,node-2:7001' });
+      expect(config.redis).toEqual({
+        kind: 'cluster',
+        nodes: [
+          { host: 'node-1', port: 7000 },
+          { host: 'node-2', port: 7001 },
+        ],
+      });
+      expect(config.QUEUE_PREFIX).toBe('{checkout}');
+      expect(load({ REDIS_CLUSTER_NODES: 'node-1:7000', QUEUE_PREFIX: 'shop-{eu}' }).QUEUE_PREFIX).toBe('shop-{eu}');
+    });
+
+    it.each([
+      [{ REDIS_URL: 'redis://a:6379', REDIS_SENTINELS: 'b:26379', REDIS_SENTINEL_NAME: 'm' }, ['REDIS_URL', 'REDIS_SENTINELS']],
+      [{ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'b:7000' }, ['REDIS_URL', 'REDIS_CLUSTER_NODES']],
+      [{ REDIS_SENTINELS: 'b:26379', REDIS_SENTINEL_NAME: 'm', REDIS_CLUSTER_NODES: 'c:7000' }, ['REDIS_SENTINELS', 'REDIS_CLUSTER_NODES']],
+    ])('two topologies set (%o) refuse to start, naming both', (env, names) => {
+      const error = thrownBy(() => load(env));
+      expect(error).toBeInstanceOf(ConfigError);
+      for (const name of names) expect(error.message).toContain(name);
+    });
+
+    it.each([
+      [{ REDIS_SENTINELS: 'b:26379' }, 'REDIS_SENTINEL_NAME'],
+      [{ REDIS_SENTINEL_NAME: 'm' }, 'REDIS_SENTINELS'],
+      [{ REDIS_SENTINELS: 'no-port', REDIS_SENTINEL_NAME: 'm' }, 'REDIS_SENTINELS'],
+      [{ REDIS_CLUSTER_NODES: 'a:7000,' }, 'REDIS_CLUSTER_NODES'],
+      [{ REDIS_CLUSTER_NODES: 'a:7000', QUEUE_PREFIX: 'checkout' }, 'QUEUE_PREFIX'],
+      [{ QUEUE_PREFIX: 'half{open' }, 'QUEUE_PREFIX'],
+      [{ ML_EVENTS_STREAM: 'ml}events' }, 'ML_EVENTS_STREAM'],
+    ])('%o is refused naming %s', (env, name) => {
+      const error = thrownBy(() => load(env));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toContain(name);
+    });
   });
 
   it('a JWT_SECRET shorter than 32 bytes is rejected naming JWT_SECRET', () => {

@@ -1,5 +1,5 @@
+import { createRedis, type RedisClient } from '../../shared/redis/redis-connection';
 import type { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { createCheckoutQueue, type CheckoutJobData, type CheckoutJobResult } from '../../shared/queue/checkout-queue';
 import type { TestApp } from './test-app';
 
@@ -8,11 +8,11 @@ import type { TestApp } from './test-app';
  * own (as a worker process has), for tests that look at or plug the jobs.
  * Opened in `beforeAll`, obliterated and closed in `afterAll`.
  */
-export function useCheckoutQueue(app: () => TestApp): { readonly connection: Redis; readonly queue: Queue<CheckoutJobData, CheckoutJobResult> } {
-  let connection: Redis | undefined;
+export function useCheckoutQueue(app: () => TestApp): { readonly connection: RedisClient; readonly queue: Queue<CheckoutJobData, CheckoutJobResult> } {
+  let connection: RedisClient | undefined;
   let queue: Queue<CheckoutJobData, CheckoutJobResult> | undefined;
   beforeAll(() => {
-    connection = new Redis(app().config.REDIS_URL, { maxRetriesPerRequest: null });
+    connection = createRedis(app().config.redis, 'blocking', 'checkout-test');
     queue = createCheckoutQueue(connection, app().config.QUEUE_PREFIX);
   });
   afterAll(async () => {

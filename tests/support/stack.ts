@@ -1,10 +1,11 @@
+import { createRedis, type RedisClient } from '../../shared/redis/redis-connection';
 import { Pool } from 'pg';
-import { Redis } from 'ioredis';
 import { deleteQueueKeys } from '../../shared/queue/queue-keys';
 import { waitFor } from '../../shared/async/wait-for';
 import { startApiProcess, startWorkerProcess, type ServiceProcess } from '../../shared/process/service-process';
 import { createTestDatabase } from './test-database';
 import { testEnv } from './test-app';
+import { loadConfig } from '../../shared/config/load-config';
 import { fetchClient, type ApiClient } from './api-client';
 
 /**
@@ -21,7 +22,7 @@ export interface Stack {
   apiProcess: ServiceProcess;
   workers: ServiceProcess[];
   sql: <T = any>(text: string, params?: unknown[]) => Promise<T[]>;
-  redis: Redis;
+  redis: RedisClient;
   api: ApiClient;
   startWorker: (overrides?: Record<string, string>) => Promise<ServiceProcess>;
   /** Polls the database until no order is pending (or fails after `timeoutMs`). */
@@ -36,7 +37,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   const pool = new Pool({ connectionString: database.url, max: 4, application_name: 'checkout-test' });
   // idle connections are cut when the database is dropped at the end
   pool.on('error', () => undefined);
-  const redis = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: null });
+  const redis = createRedis(loadConfig(env).redis, 'blocking', 'checkout-test');
   const workers: ServiceProcess[] = [];
 
   const stack: Stack = {

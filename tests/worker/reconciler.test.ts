@@ -1,5 +1,5 @@
+import { createRedis } from '../../shared/redis/redis-connection';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { requestCheckout } from '../../shared/checkout/checkout-service';
 import {
@@ -57,8 +57,8 @@ describe('reconciler', () => {
     return { orderId, userId, productId };
   }
 
-  it('while Redis is unreachable, still expires old pending orders, gives up on Redis within seconds and leaves no order locked', async () => {
-    const deadRedis = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: null, retryStrategy: () => 1_000 });
+  it('while RedisClient is unreachable, still expires old pending orders, gives up on RedisClient within seconds and leaves no order locked', async () => {
+    const deadRedis = createRedis({ kind: 'server', url: 'redis://127.0.0.1:1' }, 'blocking', 'checkout-test');
     deadRedis.on('error', () => undefined);
     const deadQueue = createCheckoutQueue(deadRedis, t.config.QUEUE_PREFIX);
     deadQueue.on('error', () => undefined);
@@ -117,7 +117,7 @@ describe('reconciler', () => {
 
   /** Runs `job` through a throwaway worker whose processor gives `outcome`, then closes the worker. */
   async function finishJob(job: Job<CheckoutJobData, CheckoutJobResult>, outcome: 'fail' | 'complete'): Promise<void> {
-    const workerConnection = new Redis(t.config.REDIS_URL, { maxRetriesPerRequest: null });
+    const workerConnection = createRedis(t.config.redis, 'blocking', 'checkout-test');
     const worker = new Worker<CheckoutJobData, CheckoutJobResult>(
       CHECKOUT_QUEUE,
       async () => {
@@ -324,7 +324,7 @@ describe('reconciler', () => {
       const job = await enqueueCheckout(jobs.queue, { orderId, userId });
       await finishJob(job, 'fail');
 
-      // Plug the queue's Redis jobs.connection with a blocking pop: both passes jobs.queue their job lookups
+      // Plug the queue's RedisClient jobs.connection with a blocking pop: both passes jobs.queue their job lookups
       // behind it, so when it returns they both read the job as failed before either retries it.
       const plug = jobs.connection.blpop(`${t.config.QUEUE_PREFIX}:test-plug`, 0.5);
       const passes = [reconcileOnce(db(), jobs.queue, SETTINGS), reconcileOnce(db(), jobs.queue, SETTINGS)];

@@ -1,17 +1,18 @@
-import type { Redis } from 'ioredis';
+import { ReplyError } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { withTimeout } from '../../shared/async/with-timeout';
 import { ADVISORY_LOCKS, createSession, destroySession, tryAdvisoryLock, type Session } from '../../shared/db/session';
 import {
-  advanceSafePoint,
   beginRelayEpoch,
   markPublished,
   purgePublished,
   readRelayState,
   readUnpublished,
+  republishAfterBatch,
 } from '../../shared/events/outbox-repository';
-import { appendToStream } from '../../shared/events/stream-publisher';
+import { appendBatch, readMarker, writeMarker, type StreamMarker } from '../../shared/events/stream-publisher';
+import { nodeForKey, type RedisClient } from '../../shared/redis/redis-connection';
 
 /** How the relay learns that published events are durable in Redis (see the README's failure modes). */
 export type StreamDurability = 'none' | 'aof' | 'replica';
@@ -23,12 +24,15 @@ export interface RelaySettings {
   batchSize: number;
   pollMs: number;
   retentionHours: number;
-  /** `aof`: WAITAOF after each batch; `replica`: WAIT for one replica; `none` (default): never known durable. */
+  /**
+   * What must confirm a batch before its rows are marked published: `none` (default) nothing; `aof` WAITAOF
+   * (the master's append-only file); `replica` WAIT (one replica).
+   */
   durability?: StreamDurability;
 }
 
 export interface RelayEvents {
-  /** Events published (for metrics). */
+  /** Events published. */
   onPublished?: (count: number) => void;
   /** Redis lost data: `republished` outbox rows are being published again (the reconciler re-enqueues too). */
   onDataLoss?: (republished: number) => void;
@@ -36,39 +40,46 @@ export interface RelayEvents {
 
 const PURGE_EVERY_MS = 60_000;
 const PURGE_BATCH = 1_000;
-/** A durability confirmation waits at most this long per batch. */
+/** A durability confirmation waits at most this long per try. */
 const DURABILITY_WAIT_MS = 1_000;
-
-/** The Redis key of a stream's epoch marker. */
-export function epochKey(stream: string): string {
-  return `${stream}:epoch`;
-}
+/** What a Redis answers that cannot confirm durability at all: no WAITAOF (before 7.2), or no append-only file. */
+const CANNOT_CONFIRM = /unknown command|appendonly is disabled/i;
 
 /**
  * Publishes outbox rows to the ML stream, at least once, in insertion order.
  * Every worker process runs one; the one holding the advisory lock publishes,
- * the others wait to take over. A crash between XADD and marking the rows
- * publishes them again with the same `event_id` — consumers de-duplicate.
+ * the others wait to take over. A crash between the append and marking the
+ * rows publishes them again with the same `event_id` — consumers de-duplicate.
  *
- * Redis losing data (a restart without persistence, a failover to a replica
- * that lagged) is noticed by the epoch marker: the leader writes a random
- * marker into Redis and remembers it in PostgreSQL, and checks it before
- * every round. A missing or different marker means the stream may have lost
- * events: every row after the last point known durable is published again,
- * and `onDataLoss` lets the reconciler re-enqueue pending orders at once.
+ * Redis losing data is noticed by the marker beside the stream
+ * (`<epoch>:<batch>`), written by the same script as each batch's entries, so
+ * Redis always holds a marker together with exactly the batches up to it.
+ * Each published row records its batch in PostgreSQL. Before each round the
+ * relay reads the marker:
+ * - ours, at the last batch marked published or later: nothing was lost;
+ * - ours, at an earlier batch (a failover to a replica that lagged): the rows
+ *   of the later batches are published again;
+ * - missing or another epoch (a restart without persistence, a flush): a new
+ *   epoch begins and every retained row is published again.
+ * With `durability` set, rows are marked published only once Redis confirms
+ * the batch (a replica, or the append-only file), so a failover to the
+ * replica that confirmed it republishes nothing.
  */
 export class OutboxRelay {
-  /** Events published by this process (for metrics). */
+  /** Events published by this process. */
   published = 0;
   private stopped = false;
   private session: Session | undefined;
-  private epoch: string | undefined;
+  /** The marker this relay last saw or wrote beside the stream; undefined: read it before writing. */
+  private marker: StreamMarker | undefined;
+  /** The highest batch number in use: the next batch takes the one after. */
+  private batch = 0;
   private wake: () => void = () => undefined;
   private loop: Promise<void> = Promise.resolve();
   private durabilityWarned = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly settings: RelaySettings,
     private readonly log: Logger,
     private readonly events: RelayEvents = {},
@@ -84,45 +95,61 @@ export class OutboxRelay {
     await this.loop;
   }
 
-  /** Publishes one batch; returns how many events it published. */
+  /** Publishes one batch; returns how many events it published (0 also when Redis turned out to have lost data). */
   async publishBatch(session: Session): Promise<number> {
     const rows = await readUnpublished(session, this.settings.batchSize);
     if (rows.length === 0) return 0;
-    await appendToStream(this.redis, this.settings.stream, this.settings.maxLen, rows);
-    await markPublished(
-      session,
-      rows.map((row) => row.id),
-    );
-    if (await this.confirmDurable()) await advanceSafePoint(session, this.settings.stream, rows[rows.length - 1]!.id);
+    if (!this.marker) await this.checkMarker(session);
+    const { stream, maxLen } = this.settings;
+    const expected = this.marker!;
+    const next = { epoch: expected.epoch, batch: this.batch + 1 };
+    if (!(await appendBatch(this.redis, { stream, maxLen, expected, next }, rows))) {
+      // the marker moved under us: the next check finds out what Redis lost
+      this.marker = undefined;
+      return 0;
+    }
+    this.marker = next;
+    this.batch = next.batch;
+    if (!(await this.untilDurable())) return 0;
+    await markPublished(session, { stream, ids: rows.map((row) => row.id), batch: next.batch });
     this.published += rows.length;
     this.events.onPublished?.(rows.length);
     return rows.length;
   }
 
   /**
-   * Makes sure the stream's epoch marker in Redis is the one PostgreSQL
-   * remembers; starts a new epoch when it is not (first run, or data loss).
+   * Compares the marker beside the stream with what PostgreSQL remembers and
+   * puts back for publishing whatever Redis lost (see the class comment).
    */
-  async checkEpoch(session: Session): Promise<void> {
+  async checkMarker(session: Session): Promise<void> {
     const { stream } = this.settings;
-    const marker = await this.redis.get(epochKey(stream));
-    if (marker !== null && marker === this.epoch) return;
+    const found = await readMarker(this.redis, stream);
+    if (found && this.marker && found.epoch === this.marker.epoch && found.batch === this.marker.batch) return;
     const state = await readRelayState(session, stream);
-    if (state && marker === state.epoch) {
-      this.epoch = state.epoch;
+    if (found && state && found.epoch === state.epoch) {
+      if (found.batch < state.batch) {
+        const republished = await republishAfterBatch(session, found.batch);
+        this.log.warn(
+          { stream, republished, batch_in_redis: found.batch, batch_published: state.batch },
+          'Redis lost data: re-publishing the outbox rows of the batches it lost',
+        );
+        this.events.onDataLoss?.(republished);
+      }
+      // Redis may also be ahead (a relay died between the append and marking its rows): the rows are published again
+      this.marker = found;
+      this.batch = Math.max(this.batch, found.batch, state.batch);
       return;
     }
+    // no state yet: the first epoch; a marker missing or not ours: Redis lost the stream
     const epoch = randomUUID();
-    // no state yet: the first epoch; a state whose marker is gone: Redis lost data since the last safe point
-    const republishAfterId = state ? state.safeOutboxId : null;
-    const republished = await beginRelayEpoch(session, { stream, epoch, republishAfterId });
-    await this.redis.set(epochKey(stream), epoch);
-    this.epoch = epoch;
+    const republished = await beginRelayEpoch(session, { stream, epoch, republish: state !== null });
+    const { batch } = (await readRelayState(session, stream))!;
+    const marker = { epoch, batch: Math.max(this.batch, batch) };
+    await writeMarker(this.redis, stream, marker);
+    this.marker = marker;
+    this.batch = marker.batch;
     if (state) {
-      this.log.warn(
-        { stream, republished, safe_outbox_id: republishAfterId, marker_found: marker !== null },
-        'Redis lost data: re-publishing outbox rows after the last safe point',
-      );
+      this.log.warn({ stream, republished, marker_found: found !== null }, 'Redis lost data: re-publishing every retained outbox row');
       this.events.onDataLoss?.(republished);
     } else {
       this.log.info({ stream, epoch }, 'outbox relay started the stream epoch');
@@ -138,7 +165,7 @@ export class OutboxRelay {
       } finally {
         if (this.session) destroySession(this.session);
         this.session = undefined;
-        this.epoch = undefined;
+        this.marker = undefined;
       }
       // standing by (another process leads) or recovering: try again later
       if (!this.stopped) await this.sleep(this.settings.pollMs * 3);
@@ -158,7 +185,7 @@ export class OutboxRelay {
     this.log.info('outbox relay is the leader');
     let nextPurge = Date.now() + PURGE_EVERY_MS;
     while (!this.stopped) {
-      await this.checkEpoch(session);
+      await this.checkMarker(session);
       while (!this.stopped && (await this.publishBatch(session)) === this.settings.batchSize);
       if (Date.now() >= nextPurge) {
         await this.purge(session);
@@ -168,24 +195,44 @@ export class OutboxRelay {
     }
   }
 
-  /** True when Redis confirms the batch just written is durable (per the durability setting). */
-  private async confirmDurable(): Promise<boolean> {
+  /**
+   * Waits until Redis confirms the batch just written, as the durability
+   * setting asks: false when the relay stopped first. A Redis that cannot
+   * confirm at all (no WAITAOF before 7.2, or AOF off) is warned about once
+   * and not waited for.
+   */
+  private async untilDurable(): Promise<boolean> {
     const { durability = 'none' } = this.settings;
-    if (durability === 'none') return false;
-    try {
-      if (durability === 'aof') {
-        const [local] = (await withTimeout(
-          DURABILITY_WAIT_MS * 2,
-          this.redis.call('WAITAOF', '1', '0', String(DURABILITY_WAIT_MS)),
-        )) as [number, number];
-        return local >= 1;
+    if (durability === 'none') return true;
+    for (let attempt = 1; !this.stopped; attempt += 1) {
+      let confirmed: boolean;
+      try {
+        confirmed = await this.confirmed(durability);
+      } catch (error) {
+        // only a Redis that cannot confirm at all is not waited for; anything else (unreachable, slow, failing
+        // over) is not a confirmation: the relay starts over and checks the marker
+        if (!(error instanceof ReplyError && CANNOT_CONFIRM.test((error as Error).message))) throw error;
+        if (!this.durabilityWarned) this.log.warn({ err: error, durability }, 'Redis cannot confirm durability; not waiting for it');
+        this.durabilityWarned = true;
+        return true;
       }
-      return (await withTimeout(DURABILITY_WAIT_MS * 2, this.redis.wait(1, DURABILITY_WAIT_MS))) >= 1;
-    } catch (error) {
-      if (!this.durabilityWarned) this.log.warn({ err: error, durability }, 'Redis cannot confirm durability; no safe point is recorded');
-      this.durabilityWarned = true;
-      return false;
+      if (confirmed) return true;
+      if (attempt % 10 === 1) this.log.warn({ durability, attempt }, 'waiting for Redis to confirm the published batch');
     }
+    return false;
+  }
+
+  private async confirmed(durability: 'aof' | 'replica'): Promise<boolean> {
+    // asked of the master that holds the stream (on a Cluster, the one of its slot)
+    const master = nodeForKey(this.redis, this.settings.stream);
+    if (durability === 'aof') {
+      const [local] = (await withTimeout(
+        DURABILITY_WAIT_MS * 2,
+        master.call('WAITAOF', '1', '0', String(DURABILITY_WAIT_MS)),
+      )) as [number, number];
+      return local >= 1;
+    }
+    return (await withTimeout(DURABILITY_WAIT_MS * 2, master.wait(1, DURABILITY_WAIT_MS))) >= 1;
   }
 
   private async purge(session: Session): Promise<void> {
