@@ -19,6 +19,7 @@ const ADAPTER_RULES = {
   tests: folder('tests', 'is test code: production code and tools never import it'),
   bench: folder('bench', 'is the benchmark: nothing imports it'),
   scripts: folder('scripts', 'are command-line entry points: nothing imports them'),
+  deploy: folder('deploy', 'holds deployments and local topologies: the service never imports them'),
   client: folder('client', 'is a consumer of the API (browser apps, tests): the service never imports it'),
 };
 const DATA_LAYER = {
@@ -65,9 +66,9 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['api/**/*.ts'], rules: boundaries(['worker', 'tests', 'bench', 'scripts', 'client']) },
-  { files: ['worker/**/*.ts'], rules: boundaries(['api', 'tests', 'bench', 'scripts', 'client']) },
-  { files: ['shared/**/*.ts'], rules: boundaries(['api', 'worker', 'tests', 'bench', 'scripts', 'client']) },
+  { files: ['api/**/*.ts'], rules: boundaries(['worker', 'tests', 'bench', 'scripts', 'client', 'deploy']) },
+  { files: ['worker/**/*.ts'], rules: boundaries(['api', 'tests', 'bench', 'scripts', 'client', 'deploy']) },
+  { files: ['shared/**/*.ts'], rules: boundaries(['api', 'worker', 'tests', 'bench', 'scripts', 'client', 'deploy']) },
   {
     files: ['shared/db/**/*.ts', 'shared/**/*-repository.ts'],
     rules: boundaries(['api', 'worker', 'tests', 'bench', 'scripts', 'client'], { dataLayer: false }),
@@ -90,6 +91,8 @@ export default tseslint.config(
     },
   },
   { files: ['bench/**/*.ts'], rules: boundaries(['api', 'worker', 'tests', 'scripts'], { dataLayer: false }) },
+  // local topologies from Debian's packages (tests, the bench, npm run fleet): servers and processes, no service code
+  { files: ['deploy/**/*.ts'], rules: boundaries(['api', 'worker', 'tests', 'bench', 'scripts', 'client']) },
   {
     files: ['tests/**/*.ts'],
     rules: {

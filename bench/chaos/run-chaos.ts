@@ -5,7 +5,7 @@ import { signToken } from '../../shared/auth/token-verifier';
 import { quoteIdentifier } from '../../shared/db/database';
 import { prepareDatabase } from '../../shared/db/migrate';
 import { startApiProcess, startWorkerProcess, type ServiceProcess } from '../../shared/process/service-process';
-import { deleteQueueKeys } from '../../shared/queue/queue-keys';
+import { deleteDeploymentKeys } from '../../shared/queue/queue-keys';
 import { findViolations } from './chaos-invariants';
 import { createRedis } from '../../shared/redis/redis-connection';
 
@@ -135,7 +135,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       new Promise<void>((resolve) => setTimeout(resolve, atMs)).then(fault);
     const faults: Array<Promise<void>> = [
       schedule(options.flushAtMs, async () => {
-        const deleted = await deleteQueueKeys(redis, prefix);
+        const deleted = await deleteDeploymentKeys(redis, { prefix, stream });
         figures.faults.redisFlushes += 1;
         log(`redis flushed (${deleted} keys)`);
       }),
@@ -219,7 +219,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   } finally {
     await Promise.all([api, ...workers].map((service) => service?.stop('SIGKILL')));
     await pool.end();
-    await deleteQueueKeys(redis, prefix);
+    await deleteDeploymentKeys(redis, { prefix, stream });
     redis.disconnect();
     const admin = new Pool({ connectionString: `${options.pgServerUrl}/postgres`, max: 1 });
     await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(run)} WITH (FORCE)`);

@@ -11,7 +11,7 @@ import { quoteIdentifier } from '../../shared/db/database';
 import { prepareDatabase } from '../../shared/db/migrate';
 import { spawnService, type ServiceProcess } from '../../shared/process/service-process';
 import { createCheckoutQueue } from '../../shared/queue/checkout-queue';
-import { deleteQueueKeys } from '../../shared/queue/queue-keys';
+import { deleteDeploymentKeys } from '../../shared/queue/queue-keys';
 import { RssSampler } from './rss-sampler';
 import { createRedis, type RedisClient } from '../../shared/redis/redis-connection';
 
@@ -93,6 +93,11 @@ export class BenchEnvironment {
     return environment;
   }
 
+  /** The ML stream of the bench's deployment. */
+  get stream(): string {
+    return `${this.prefix}:ml:events`;
+  }
+
   /** The environment of every API and worker process: production mode, the service's defaults otherwise. */
   get serviceEnv(): Record<string, string> {
     return {
@@ -100,7 +105,7 @@ export class BenchEnvironment {
       DATABASE_URL: this.databaseUrl,
       REDIS_URL: this.options.redisUrl,
       QUEUE_PREFIX: this.prefix,
-      ML_EVENTS_STREAM: `${this.prefix}:ml:events`,
+      ML_EVENTS_STREAM: this.stream,
       JWT_SECRET: this.secret,
       LOG_LEVEL: 'warn',
       // a load test: every request of the bench would otherwise count against a handful of users
@@ -176,7 +181,7 @@ export class BenchEnvironment {
     await this.stopWorkers([...this.workers]).catch(() => undefined);
     if (this.api) await this.api.stop('SIGTERM');
     await this.queue.close().catch(() => undefined);
-    await deleteQueueKeys(this.redis, this.prefix).catch(() => undefined);
+    await deleteDeploymentKeys(this.redis, { prefix: this.prefix, stream: this.stream }).catch(() => undefined);
     this.redis.disconnect();
     await this.pool.end().catch(() => undefined);
     const admin = new Pool({ connectionString: `${this.options.pgServerUrl}/postgres`, max: 1 });

@@ -1,4 +1,5 @@
 import { masterNodes, type RedisClient } from '../redis/redis-connection';
+import { markerKey } from '../events/stream-publisher';
 
 /**
  * Deletes every Redis key under a prefix, on every master of a Cluster —
@@ -27,4 +28,15 @@ export function deleteQueueKeys(redis: RedisClient, prefix: string): Promise<num
 /** A literal for SCAN's MATCH pattern: `{checkout}` must match braces, not be read as a glob. */
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/**
+ * Deletes every key one deployment wrote: its queue and rate-limit keys
+ * (under the prefix), its ML stream and the relay's marker beside it — what
+ * Redis losing its data does to that deployment, leaving others alone.
+ */
+export async function deleteDeploymentKeys(redis: RedisClient, { prefix, stream }: { prefix: string; stream: string }): Promise<number> {
+  const queueKeys = await deleteQueueKeys(redis, prefix);
+  // the stream and its marker share a hash slot: one DEL
+  return queueKeys + (await redis.del(stream, markerKey(stream)));
 }

@@ -1,6 +1,6 @@
 import { createRedis, type RedisClient } from '../../shared/redis/redis-connection';
 import { Pool } from 'pg';
-import { deleteQueueKeys } from '../../shared/queue/queue-keys';
+import { deleteDeploymentKeys } from '../../shared/queue/queue-keys';
 import { waitFor } from '../../shared/async/wait-for';
 import { startApiProcess, startWorkerProcess, type ServiceProcess } from '../../shared/process/service-process';
 import { createTestDatabase } from './test-database';
@@ -33,11 +33,12 @@ export interface Stack {
 export async function startStack(overrides: Record<string, string> = {}): Promise<Stack> {
   const database = await createTestDatabase();
   const env = testEnv(database.url, overrides);
+  const config = loadConfig(env);
   const { api, baseUrl } = await startApiProcess(env);
   const pool = new Pool({ connectionString: database.url, max: 4, application_name: 'checkout-test' });
   // idle connections are cut when the database is dropped at the end
   pool.on('error', () => undefined);
-  const redis = createRedis(loadConfig(env).redis, 'blocking', 'checkout-test');
+  const redis = createRedis(config.redis, 'blocking', 'checkout-test');
   const workers: ServiceProcess[] = [];
 
   const stack: Stack = {
@@ -64,7 +65,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
     stop: async () => {
       await Promise.all([api, ...workers].map((process) => process.stop('SIGKILL')));
       await pool.end();
-      await deleteQueueKeys(redis, env.QUEUE_PREFIX!);
+      await deleteDeploymentKeys(redis, { prefix: config.QUEUE_PREFIX, stream: config.ML_EVENTS_STREAM });
       redis.disconnect();
       await database.drop();
     },
