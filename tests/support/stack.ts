@@ -1,4 +1,4 @@
-import { createRedis, type RedisClient } from '../../shared/redis/redis-connection';
+import { closeRedis, createRedis, type RedisClient } from '../../shared/redis/redis-connection';
 import { Pool } from 'pg';
 import { deleteDeploymentKeys } from '../../shared/queue/queue-keys';
 import { waitFor } from '../../shared/async/wait-for';
@@ -39,6 +39,8 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   // idle connections are cut when the database is dropped at the end
   pool.on('error', () => undefined);
   const redis = createRedis(config.redis, 'blocking', 'checkout-test');
+  // the servers of a topology test stop before the stack's connection does
+  redis.on('error', () => undefined);
   const workers: ServiceProcess[] = [];
 
   const stack: Stack = {
@@ -66,7 +68,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
       await Promise.all([api, ...workers].map((process) => process.stop('SIGKILL')));
       await pool.end();
       await deleteDeploymentKeys(redis, { prefix: config.QUEUE_PREFIX, stream: config.ML_EVENTS_STREAM });
-      redis.disconnect();
+      await closeRedis(redis);
       await database.drop();
     },
   };

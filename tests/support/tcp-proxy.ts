@@ -21,6 +21,8 @@ export interface TcpProxy {
    * answered any more; no error reaches either end. New connections are forwarded.
    */
   blackHole: () => void;
+  /** While refusing, every new connection is reset at once: the server looks down. `false` forwards again. */
+  refuse: (refusing: boolean) => void;
   close: () => Promise<void>;
 }
 
@@ -37,7 +39,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     client.pause();
     upstream.pause();
   };
+  let refusing = false;
   const server = net.createServer((client) => {
+    if (refusing) {
+      client.resetAndDestroy();
+      return;
+    }
     const upstream = net.connect(target.port, target.host);
     const pair = { client, upstream };
     pairs.add(pair);
@@ -71,6 +78,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     cut: () => pairs.forEach(cut),
     blackHole: () => pairs.forEach(blackHole),
+    refuse: (on) => {
+      refusing = on;
+    },
     close: async () => {
       for (const { client, upstream } of pairs) {
         client.destroy();
