@@ -6,9 +6,10 @@ import { startStack, type Stack } from '../support/stack';
 jest.setTimeout(120_000);
 
 /**
- * The service on Redis behind Sentinel (a master, a replica, three
+ * The service on Redis behind Sentinel (a master, two replicas, three
  * sentinels, all real servers): API and workers find the master through the
- * sentinels and follow a failover without a restart.
+ * sentinels and follow a failover without a restart; the relay waits for the
+ * replica to confirm each batch (ML_EVENTS_DURABILITY=replica).
  */
 describe('on Redis behind Sentinel', () => {
   let group: SentinelGroup;
@@ -16,8 +17,10 @@ describe('on Redis behind Sentinel', () => {
   const given = givenFor(() => stack.api);
 
   beforeAll(async () => {
-    group = await startSentinelGroup();
-    stack = await startStack({ ...group.env, REDIS_URL: '' });
+    // two replicas: after the failover one is left to confirm the relay's batches
+    group = await startSentinelGroup({ replicas: 2 });
+    // rows are marked published only once the replica has the batch: the failover below republishes nothing it confirmed
+    stack = await startStack({ ...group.env, REDIS_URL: '', ML_EVENTS_DURABILITY: 'replica' });
     await Promise.all([stack.startWorker(), stack.startWorker()]);
   });
   afterAll(async () => {
