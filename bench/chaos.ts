@@ -6,7 +6,8 @@ import { runChaos, type ChaosOptions } from './chaos/run-chaos';
  * `npm run chaos`: the full chaos run (see bench/chaos/run-chaos.ts) with
  * default settings everywhere; prints its figures, writes them to
  * bench/results/chaos.json, and exits 1 on any violated invariant.
- * CHAOS_USERS, CHAOS_WORKERS and CHAOS_WINDOW_MS scale it.
+ * CHAOS_USERS, CHAOS_WORKERS and CHAOS_WINDOW_MS scale it. Redis is a Sentinel
+ * group the run starts itself (its master is killed once, two thirds in).
  */
 const windowMs = Number(process.env.CHAOS_WINDOW_MS ?? 20_000);
 const options: ChaosOptions = {
@@ -17,6 +18,7 @@ const options: ChaosOptions = {
   windowMs,
   killEveryMs: 1_500,
   flushAtMs: windowMs / 2,
+  redisFailoverAtMs: [(windowMs * 2) / 3],
   terminateBackendsAtMs: [windowMs / 4, (windowMs * 3) / 4],
   cutListenerAtMs: [windowMs / 3],
   settleMs: 30_000,
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
     failed: rest.failed,
     'worker kills': rest.faults.workerKills,
     'redis flushes': rest.faults.redisFlushes,
+    'redis master failovers': rest.faults.redisFailovers,
     'backend terminations': rest.faults.backendTerminations,
     'listener cuts': rest.faults.listenerCuts,
     's from last fault to all final': rest.secondsToAllFinal,

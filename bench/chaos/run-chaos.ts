@@ -7,7 +7,9 @@ import { prepareDatabase } from '../../shared/db/migrate';
 import { startApiProcess, startWorkerProcess, type ServiceProcess } from '../../shared/process/service-process';
 import { deleteDeploymentKeys } from '../../shared/queue/queue-keys';
 import { findViolations } from './chaos-invariants';
-import { createRedis } from '../../shared/redis/redis-connection';
+import { startSentinelGroup } from '../../deploy/local/redis-sentinel';
+import { closeRedis, createRedis } from '../../shared/redis/redis-connection';
+import { redisTopology } from '../../shared/redis/redis-topology';
 
 export interface ChaosOptions {
   /** Shoppers; each fills a cart and checks out once (one Idempotency-Key, retried by the client). */
@@ -29,7 +31,13 @@ export interface ChaosOptions {
   /** Every order must be final this long after the last fault. */
   settleMs: number;
   pgServerUrl: string;
+  /** The Redis server to run on, unless `redisFailoverAtMs` asks for a Sentinel group. */
   redisUrl: string;
+  /**
+   * When the Redis master is SIGKILLed (Sentinel promotes a replica). Non-empty: the run starts its own Sentinel
+   * group (a master, two replicas, three sentinels) from Debian's packages and runs on it instead of `redisUrl`.
+   */
+  redisFailoverAtMs?: number[];
   /** Extra environment for API and workers. */
   env?: Record<string, string>;
   log?: (message: string) => void;
@@ -39,7 +47,7 @@ export interface ChaosFigures {
   orders: number;
   placed: number;
   failed: number;
-  faults: { workerKills: number; redisFlushes: number; backendTerminations: number; listenerCuts: number };
+  faults: { workerKills: number; redisFlushes: number; redisFailovers: number; backendTerminations: number; listenerCuts: number };
   /** From the last fault until no order was pending. */
   secondsToAllFinal: number;
   /** Outbox rows the relays put back for publishing after the flush (from their logs). */
@@ -53,11 +61,12 @@ const SECRET = 'chaos-secret-that-is-at-least-32-bytes-long';
 const CHECKOUT_BODY = { contact: 'chaos@example.com', address: '1 Chaos Lane, Faultville' };
 
 /**
- * Many checkouts with client retries while workers are SIGKILLed, RedisClient
- * loses its data once, worker database backends and the API's listener are
+ * Many checkouts with client retries while workers are SIGKILLed, Redis
+ * loses its data once (and, when asked, its master is killed and Sentinel
+ * fails over), worker database backends and the API's listener are
  * terminated; then waits for every order to be final and checks the
- * invariants. Real processes, the local PostgreSQL and RedisClient, a database and
- * key prefix of its own.
+ * invariants. Real processes, the local PostgreSQL and Redis (or a Sentinel
+ * group of its own), a database and key prefix of its own.
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   const log = options.log ?? (() => undefined);
@@ -66,13 +75,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   await prepareDatabase(url);
   const pool = new Pool({ connectionString: url, max: 4 });
   pool.on('error', () => undefined);
-  const redis = createRedis({ kind: 'server', url: options.redisUrl }, 'blocking', 'checkout-chaos');
+  const failovers = options.redisFailoverAtMs ?? [];
+  const sentinels = failovers.length > 0 ? await startSentinelGroup({ replicas: 2 }) : undefined;
+  const redisEnv: Record<string, string> = sentinels ? sentinels.env : { REDIS_URL: options.redisUrl };
+  const redis = createRedis(redisTopology(redisEnv), 'blocking', 'checkout-chaos');
+  redis.on('error', () => undefined);
   const prefix = `chaos-${randomBytes(4).toString('hex')}`;
   const stream = `${prefix}:ml:events`;
   const env = {
     NODE_ENV: 'test',
     DATABASE_URL: url,
-    REDIS_URL: options.redisUrl,
+    ...redisEnv,
     QUEUE_PREFIX: prefix,
     ML_EVENTS_STREAM: stream,
     JWT_SECRET: SECRET,
@@ -116,7 +129,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       orders: 0,
       placed: 0,
       failed: 0,
-      faults: { workerKills: 0, redisFlushes: 0, backendTerminations: 0, listenerCuts: 0 },
+      faults: { workerKills: 0, redisFlushes: 0, redisFailovers: 0, backendTerminations: 0, listenerCuts: 0 },
       secondsToAllFinal: 0,
       eventsRepublished: 0,
       checkoutRequests: 0,
@@ -139,6 +152,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
         figures.faults.redisFlushes += 1;
         log(`redis flushed (${deleted} keys)`);
       }),
+      ...failovers.map((at) =>
+        schedule(at, async () => {
+          const old = await sentinels!.killMaster();
+          figures.faults.redisFailovers += 1;
+          log(`killed the Redis master ${old.host}:${old.port}`);
+          const promoted = await sentinels!.failedOver(old);
+          log(`Sentinel promoted ${promoted.host}:${promoted.port}`);
+        }),
+      ),
       ...options.terminateBackendsAtMs.map((at) =>
         schedule(at, async () => {
           const terminated = await terminate(['checkout-worker', 'checkout-relay']);
@@ -220,7 +242,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     await Promise.all([api, ...workers].map((service) => service?.stop('SIGKILL')));
     await pool.end();
     await deleteDeploymentKeys(redis, { prefix, stream });
-    redis.disconnect();
+    await closeRedis(redis);
+    await sentinels?.stop();
     const admin = new Pool({ connectionString: `${options.pgServerUrl}/postgres`, max: 1 });
     await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(run)} WITH (FORCE)`);
     await admin.end();
