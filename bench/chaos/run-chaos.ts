@@ -22,7 +22,7 @@ export interface ChaosOptions {
   windowMs: number;
   /** A worker is SIGKILLed this often (and a new one started). */
   killEveryMs: number;
-  /** When (from the start) RedisClient loses every key of the deployment, once. */
+  /** When (from the start) Redis loses every key of the deployment, once. */
   flushAtMs: number;
   /** When the workers' PostgreSQL backends are terminated. */
   terminateBackendsAtMs: number[];
@@ -233,7 +233,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     figures.failed = count('failed');
     figures.eventsRepublished = [...workers, ...retired]
       .flatMap((worker) => worker.lines)
-      .filter((line) => line.includes('RedisClient lost data'))
+      .filter((line) => line.includes('Redis lost data'))
       .reduce((sum, line) => sum + Number(/"republished":(\d+)/.exec(line)?.[1] ?? 0), 0);
     figures.violations.push(...(await findViolations(pool, redis, { stream, initialStock, cartsAtCheckout })));
     if (figures.orders !== options.users) figures.violations.push(`${figures.orders} orders for ${options.users} shoppers`);

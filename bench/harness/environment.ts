@@ -36,7 +36,7 @@ const TOKEN_TTL = '2h';
 
 /**
  * Everything one bench run stands on: its own database (created, migrated,
- * dropped at the end), its own RedisClient key prefix, a random JWT secret, the
+ * dropped at the end), its own Redis key prefix, a random JWT secret, the
  * API as a real child process (as `npm run start:api` runs it) and workers
  * started and stopped per measurement (as `npm run start:worker`), their
  * memory sampled throughout.
@@ -175,7 +175,7 @@ export class BenchEnvironment {
     );
   }
 
-  /** Stops every process, drops the database and deletes the RedisClient keys. Safe after a partial start. */
+  /** Stops every process, drops the database and deletes the Redis keys. Safe after a partial start. */
   async close(): Promise<void> {
     this.rss.stop();
     await this.stopWorkers([...this.workers]).catch(() => undefined);

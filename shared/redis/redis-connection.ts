@@ -152,6 +152,7 @@ const QUIT_TIMEOUT_MS = 2_000;
 
 /** Closes a connection: QUIT when it is up (pending replies arrive first, for at most 2 s), else drops it. */
 export async function closeRedis(redis: RedisClient): Promise<void> {
-  if (redis.status === 'ready') await withTimeout(QUIT_TIMEOUT_MS, redis.quit()).catch(() => redis.disconnect());
-  else redis.disconnect();
+  if (redis.status === 'ready') await withTimeout(QUIT_TIMEOUT_MS, redis.quit()).catch(() => undefined);
+  // also ends what QUIT leaves behind: a Sentinel client's failover-detector subscriptions to the sentinels
+  redis.disconnect();
 }

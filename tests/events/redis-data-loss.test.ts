@@ -10,11 +10,11 @@ import { startTestApp, type TestApp } from '../support/test-app';
 import { readStream, relaySettings, silentLog } from './ml-stream';
 
 /**
- * RedisClient loses data (a restart without persistence, a failover to a lagging
+ * Redis loses data (a restart without persistence, a failover to a lagging
  * replica): here, the stream and its epoch marker are deleted under a
  * running relay, which must notice and publish the lost events again.
  */
-describe('relay after RedisClient lost its data', () => {
+describe('relay after Redis lost its data', () => {
   let t: TestApp;
   let redis: RedisClient;
   let session: Session;

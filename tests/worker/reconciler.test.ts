@@ -57,7 +57,7 @@ describe('reconciler', () => {
     return { orderId, userId, productId };
   }
 
-  it('while RedisClient is unreachable, still expires old pending orders, gives up on RedisClient within seconds and leaves no order locked', async () => {
+  it('while Redis is unreachable, still expires old pending orders, gives up on Redis within seconds and leaves no order locked', async () => {
     const deadRedis = createRedis({ kind: 'server', url: 'redis://127.0.0.1:1' }, 'blocking', 'checkout-test');
     deadRedis.on('error', () => undefined);
     const deadQueue = createCheckoutQueue(deadRedis, t.config.QUEUE_PREFIX);
@@ -324,7 +324,7 @@ describe('reconciler', () => {
       const job = await enqueueCheckout(jobs.queue, { orderId, userId });
       await finishJob(job, 'fail');
 
-      // Plug the queue's RedisClient jobs.connection with a blocking pop: both passes jobs.queue their job lookups
+      // Plug the queue's Redis connection with a blocking pop: both passes queue their job lookups
       // behind it, so when it returns they both read the job as failed before either retries it.
       const plug = jobs.connection.blpop(`${t.config.QUEUE_PREFIX}:test-plug`, 0.5);
       const passes = [reconcileOnce(db(), jobs.queue, SETTINGS), reconcileOnce(db(), jobs.queue, SETTINGS)];
