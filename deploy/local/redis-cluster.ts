@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { waitFor } from '../../shared/async/wait-for';
-import { closeRedis, createRedis, type RedisClient } from '../../shared/redis/redis-connection';
 import type { HostPort } from '../../shared/redis/redis-topology';
 import { tolerant, workDirectory } from './daemon';
 import { freePorts } from './free-ports';
-import { startRedisServer, type RedisServer } from './redis-server';
+import { serverConnections, startRedisServer, type RedisServer } from './redis-server';
 
 const execFileAsync = promisify(execFile);
 /** Redis Cluster's bus listens at port + 10000. */
@@ -44,18 +43,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const dir = workDirectory('checkout-cluster');
   const ports = await freePorts(masters * (1 + replicasPerMaster), { alsoFree: [BUS_OFFSET] });
   const nodes = new Map<number, RedisServer>();
-  const connections = new Map<number, RedisClient>();
-  const connect = (port: number) => {
-    let client = connections.get(port);
-    if (!client) {
-      client = createRedis({ kind: 'server', url: `redis://127.0.0.1:${port}` }, 'request', 'checkout-topology');
-      client.on('error', () => undefined);
-      connections.set(port, client);
-    }
-    return client;
-  };
+  const { connect, closeAll } = serverConnections();
   const stop = async () => {
-    await Promise.all([...connections.values()].map(closeRedis));
+    await closeAll();
     await Promise.all([...nodes.values()].map((node) => node.daemon.stop('SIGKILL')));
     dir.remove();
   };

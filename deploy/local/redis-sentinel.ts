@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { waitFor } from '../../shared/async/wait-for';
-import { closeRedis, createRedis, type RedisClient } from '../../shared/redis/redis-connection';
+import type { RedisClient } from '../../shared/redis/redis-connection';
 import type { HostPort } from '../../shared/redis/redis-topology';
 import { startDaemon, tolerant, workDirectory, type Daemon } from './daemon';
 import { freePorts } from './free-ports';
-import { startRedisServer, type RedisServer } from './redis-server';
+import { serverConnections, startRedisServer, type RedisServer } from './redis-server';
 
 export interface SentinelGroupOptions {
   /** Replicas of the master (1). */
@@ -47,18 +47,9 @@ export async function startSentinelGroup(options: SentinelGroupOptions = {}): Pr
   const [masterPort, ...rest] = await freePorts(1 + replicas + sentinels);
   const servers = new Map<number, RedisServer>();
   const daemons: Daemon[] = [];
-  const connections = new Map<number, RedisClient>();
-  const connect = (port: number) => {
-    let client = connections.get(port);
-    if (!client) {
-      client = createRedis({ kind: 'server', url: `redis://127.0.0.1:${port}` }, 'request', 'checkout-topology');
-      client.on('error', () => undefined);
-      connections.set(port, client);
-    }
-    return client;
-  };
+  const { connect, closeAll } = serverConnections();
   const stop = async () => {
-    await Promise.all([...connections.values()].map(closeRedis));
+    await closeAll();
     await Promise.all(daemons.map((daemon) => daemon.stop('SIGKILL')));
     dir.remove();
   };

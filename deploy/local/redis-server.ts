@@ -1,3 +1,4 @@
+import { closeRedis, createRedis, type RedisClient } from '../../shared/redis/redis-connection';
 import path from 'node:path';
 import { startDaemon, type Daemon } from './daemon';
 
@@ -21,4 +22,23 @@ export function startRedisServer(dir: string, port: number, extra: string[] = []
     path.join(dir, `redis-${port}.log`),
   );
   return { port, address: `127.0.0.1:${port}`, daemon };
+}
+
+/** Connections to local servers by port, made once each (fail fast), closed together. */
+export function serverConnections(): { connect: (port: number) => RedisClient; closeAll: () => Promise<void> } {
+  const connections = new Map<number, RedisClient>();
+  return {
+    connect: (port) => {
+      let client = connections.get(port);
+      if (!client) {
+        client = createRedis({ kind: 'server', url: `redis://127.0.0.1:${port}` }, 'request', 'checkout-topology');
+        client.on('error', () => undefined);
+        connections.set(port, client);
+      }
+      return client;
+    },
+    closeAll: async () => {
+      await Promise.all([...connections.values()].map(closeRedis));
+    },
+  };
 }
