@@ -4,7 +4,7 @@ import type { Config } from '../shared/config/config-schema';
 import { createDatabase, pingDatabase } from '../shared/db/database';
 import { workerPoolMax } from '../shared/db/pool-size';
 import { createCheckoutQueue } from '../shared/queue/checkout-queue';
-import { closeRedis, createRedis } from '../shared/redis/redis-connection';
+import { closeRedis, createRedis, reportTrouble } from '../shared/redis/redis-connection';
 import { CheckoutConsumer } from './checkout/checkout-consumer';
 import { createCheckoutProcessor } from './checkout/checkout-processor';
 import { startMetricsServer } from './metrics/metrics-server';
@@ -37,9 +37,8 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const queueConnection = createRedis(config.redis, 'blocking', 'checkout-worker-queue');
   // the relay's own: a durability wait (WAIT/WAITAOF) must not hold up the queue's commands
   const relayConnection = createRedis(config.redis, 'blocking', 'checkout-relay');
-  for (const connection of [queueConnection, relayConnection]) {
-    connection.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
-  }
+  reportTrouble(queueConnection, log, 'queue');
+  reportTrouble(relayConnection, log, 'relay');
 
   const queue = createCheckoutQueue(queueConnection, config.QUEUE_PREFIX);
   const metrics = createWorkerMetrics(db, queue);

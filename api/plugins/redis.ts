@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../shared/config/config-schema';
-import { closeRedis, createRedis, untilReady, type RedisClient } from '../../shared/redis/redis-connection';
+import { closeRedis, createRedis, reportTrouble, untilReady, type RedisClient } from '../../shared/redis/redis-connection';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,7 +17,7 @@ const READY_WAIT_MS = 2_000;
 export const redisPlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
     const redis = createRedis(config.redis, 'request', 'checkout-api');
-    redis.on('error', (error) => app.log.warn({ err: error }, 'redis connection error'));
+    reportTrouble(redis, app.log, 'api');
     app.decorate<RedisClient>('redis', redis);
     await untilReady(redis, READY_WAIT_MS);
     app.addHook('onClose', () => closeRedis(redis));

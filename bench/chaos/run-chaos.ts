@@ -148,7 +148,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       new Promise<void>((resolve) => setTimeout(resolve, atMs)).then(fault);
     const faults: Array<Promise<void>> = [
       schedule(options.flushAtMs, async () => {
-        const deleted = await deleteDeploymentKeys(redis, { prefix, stream });
+        // the fault itself must not fail when it meets another (a failover in progress): try again
+        const deleted = await retried(() => deleteDeploymentKeys(redis, { prefix, stream }));
         figures.faults.redisFlushes += 1;
         log(`redis flushed (${deleted} keys)`);
       }),
@@ -241,7 +242,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   } finally {
     await Promise.all([api, ...workers].map((service) => service?.stop('SIGKILL')));
     await pool.end();
-    await deleteDeploymentKeys(redis, { prefix, stream });
+    await retried(() => deleteDeploymentKeys(redis, { prefix, stream })).catch(() => undefined);
     await closeRedis(redis);
     await sentinels?.stop();
     const admin = new Pool({ connectionString: `${options.pgServerUrl}/postgres`, max: 1 });
@@ -278,5 +279,17 @@ async function send(
       if (attempt >= 20 || (error as Error).message.startsWith(`${method} ${path}:`)) throw error;
     }
     await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+  }
+}
+
+/** Runs `work` until it succeeds (at most 20 tries, 250 ms apart). */
+async function retried<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 }

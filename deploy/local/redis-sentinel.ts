@@ -14,7 +14,7 @@ export interface SentinelGroupOptions {
   sentinels?: number;
   /** The master group's name (`checkout`). */
   name?: string;
-  /** How long the master must not answer before the sentinels call it down (1 s). */
+  /** How long the master must not answer before the sentinels call it down (2 s: shorter risks false failovers on a busy machine). */
   downAfterMs?: number;
 }
 
@@ -42,7 +42,7 @@ export interface SentinelGroup {
  * happen at once).
  */
 export async function startSentinelGroup(options: SentinelGroupOptions = {}): Promise<SentinelGroup> {
-  const { replicas = 1, sentinels = 3, name = 'checkout', downAfterMs = 1_000 } = options;
+  const { replicas = 1, sentinels = 3, name = 'checkout', downAfterMs = 2_000 } = options;
   const dir = workDirectory('checkout-sentinel');
   const [masterPort, ...rest] = await freePorts(1 + replicas + sentinels);
   const servers = new Map<number, RedisServer>();

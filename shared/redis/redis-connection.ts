@@ -156,3 +156,36 @@ export async function closeRedis(redis: RedisClient): Promise<void> {
   // also ends what QUIT leaves behind: a Sentinel client's failover-detector subscriptions to the sentinels
   redis.disconnect();
 }
+
+/** What `reportTrouble` logs with (pino's Logger and Fastify's fit). */
+interface TroubleLog {
+  warn: (object: object, message: string) => void;
+  info: (object: object, message: string) => void;
+}
+
+const TROUBLE_REPEAT_MS = 10_000;
+
+/**
+ * Logs a connection's trouble without flooding: the first error of an
+ * outage, then at most one line per 10 s with how many errors came
+ * meanwhile (a reconnect loop errors every few hundred ms), and one line
+ * when the connection is ready again. Returns the error handler, for other
+ * emitters of the same trouble (a BullMQ Worker's connection errors).
+ */
+export function reportTrouble(redis: RedisClient, log: TroubleLog, connection: string): (error: Error) => void {
+  let errors = 0;
+  let lastLogged = 0;
+  const onError = (error: Error) => {
+    errors += 1;
+    if (Date.now() - lastLogged < TROUBLE_REPEAT_MS) return;
+    lastLogged = Date.now();
+    log.warn({ err: error, connection, errors }, 'redis connection error');
+  };
+  redis.on('error', onError);
+  redis.on('ready', () => {
+    if (errors > 0) log.info({ connection, errors }, 'redis connection ready again');
+    errors = 0;
+    lastLogged = 0;
+  });
+  return onError;
+}

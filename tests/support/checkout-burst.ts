@@ -103,5 +103,9 @@ export async function expectAllFinalAndPublished(stack: Stack, { initialStock, s
     timeoutMs: Math.max(1_000, since + withinMs - Date.now()),
     intervalMs: 200,
   }).catch(() => undefined);
-  expect(await withoutEvent()).toEqual([]);
+  const missing = await withoutEvent();
+  if (missing.length > 0) {
+    console.log(stack.workers.flatMap((w) => w.lines).filter((l) => /relay|confirm|lost data|consumer/.test(l)).slice(-40).join('\n'));
+  }
+  expect(missing).toEqual([]);
 }

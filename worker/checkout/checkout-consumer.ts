@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { withTimeout } from '../../shared/async/with-timeout';
 import type { Config } from '../../shared/config/config-schema';
 import { CHECKOUT_QUEUE, type CheckoutJobData, type CheckoutJobResult } from '../../shared/queue/checkout-queue';
-import { closeRedis, createRedis, type RedisClient } from '../../shared/redis/redis-connection';
+import { closeRedis, createRedis, reportTrouble, type RedisClient } from '../../shared/redis/redis-connection';
+import { isRedisUnavailable } from '../../shared/redis/redis-errors';
 
 type Processor = (job: Job<CheckoutJobData, CheckoutJobResult>) => Promise<CheckoutJobResult>;
 type CheckoutWorker = Worker<CheckoutJobData, CheckoutJobResult>;
@@ -62,7 +63,7 @@ export class CheckoutConsumer {
   private makeConsumer(): Consumer {
     const { config } = this;
     const connection = createRedis(config.redis, 'blocking', 'checkout-worker');
-    connection.on('error', (error) => this.log.warn({ err: error }, 'redis connection error (worker)'));
+    const connectionTrouble = reportTrouble(connection, this.log, 'worker');
     const worker = new Worker<CheckoutJobData, CheckoutJobResult>(CHECKOUT_QUEUE, (job) => this.run(job), {
       connection,
       prefix: config.QUEUE_PREFIX,
@@ -71,7 +72,8 @@ export class CheckoutConsumer {
       stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
       maxStalledCount: 3,
     });
-    worker.on('error', (error) => this.log.error({ err: error }, 'worker error'));
+    // BullMQ repeats its connections' errors: those are the connection's trouble, not the worker's
+    worker.on('error', (error) => (isRedisUnavailable(error) ? connectionTrouble(error) : this.log.error({ err: error }, 'worker error')));
     worker.on('stalled', (jobId) => this.log.warn({ job_id: jobId, order_id: jobId }, 'job stalled, handed to another worker'));
     return { worker, connection };
   }
