@@ -8,7 +8,7 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
 /** The API process: migrate (if configured), listen, and close cleanly on SIGTERM/SIGINT. */
 runMain(async () => {
   const config = loadConfig();
-  if (config.MIGRATE_ON_START) await prepareDatabase(config.DATABASE_URL);
+  if (config.MIGRATE_ON_START) await prepareDatabase(config.DATABASE_DIRECT_URL);
 
   const app = await buildApp(config);
   stopOnSignals(() => app.close(), { log: app.log, timeoutMs: SHUTDOWN_TIMEOUT_MS });

@@ -4,7 +4,7 @@ import { prepareDatabase } from '../shared/db/migrate';
 /** `npm run db:migrate`: creates the database if needed and applies pending migrations. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const applied = await prepareDatabase(config.DATABASE_URL);
+  const applied = await prepareDatabase(config.DATABASE_DIRECT_URL);
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
 }
 

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     throw new Error(`--stream ${stream} is the live stream: its consumers would see every event again; add --force if that is what you want`);
   }
 
-  const db = createDatabase({ url: config.DATABASE_URL, poolMax: 1, applicationName: 'checkout-replay' });
+  const db = createDatabase({ url: config.DATABASE_URL, poolMax: 1, applicationName: 'checkout-replay', preparedStatements: config.DB_PREPARED_STATEMENTS });
   const redis = createRedis(config.redis, 'blocking', 'checkout-events-replay');
   try {
     let replayed = 0;

@@ -15,8 +15,8 @@ const DEMO_PRODUCTS = [
 /** `npm run seed`: migrates if needed, then upserts the demo products. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  await prepareDatabase(config.DATABASE_URL);
-  const db = createDatabase({ url: config.DATABASE_URL, poolMax: 1, applicationName: 'checkout-seed' });
+  await prepareDatabase(config.DATABASE_DIRECT_URL);
+  const db = createDatabase({ url: config.DATABASE_URL, poolMax: 1, applicationName: 'checkout-seed', preparedStatements: config.DB_PREPARED_STATEMENTS });
   try {
     for (const [id, name, price, stock, sellerId] of DEMO_PRODUCTS) {
       await upsertProduct(db, { id, name, price, stock, sellerId });

@@ -14,7 +14,7 @@ const ROOT = path.resolve(__dirname, '..');
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  await prepareDatabase(config.DATABASE_URL);
+  await prepareDatabase(config.DATABASE_DIRECT_URL);
 
   const children = new Set<ChildProcess>();
   let exitCode = 0;

@@ -33,7 +33,12 @@ export interface RunningWorker {
  * tests start it in-process too.
  */
 export async function startWorker(config: Config, log: Logger): Promise<RunningWorker> {
-  const db = createDatabase({ url: config.DATABASE_URL, poolMax: workerPoolMax(config), applicationName: 'checkout-worker' });
+  const db = createDatabase({
+    url: config.DATABASE_URL,
+    poolMax: workerPoolMax(config),
+    applicationName: 'checkout-worker',
+    preparedStatements: config.DB_PREPARED_STATEMENTS,
+  });
   const queueConnection = createRedis(config.redis, 'blocking', 'checkout-worker-queue');
   // the relay's own: a durability wait (WAIT/WAITAOF) must not hold up the queue's commands
   const relayConnection = createRedis(config.redis, 'blocking', 'checkout-relay');
@@ -62,7 +67,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const relay = new OutboxRelay(
     relayConnection,
     {
-      databaseUrl: config.DATABASE_URL,
+      sessionUrl: config.DATABASE_DIRECT_URL,
       stream: config.ML_EVENTS_STREAM,
       maxLen: config.ML_EVENTS_MAXLEN,
       batchSize: config.OUTBOX_BATCH_SIZE,

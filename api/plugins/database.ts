@@ -13,7 +13,12 @@ declare module 'fastify' {
 /** External tier: the PostgreSQL pool. */
 export const databasePlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
-    const db = createDatabase({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX, applicationName: 'checkout-api' });
+    const db = createDatabase({
+      url: config.DATABASE_URL,
+      poolMax: config.DB_POOL_MAX,
+      applicationName: 'checkout-api',
+      preparedStatements: config.DB_PREPARED_STATEMENTS,
+    });
     app.decorate('db', db);
     app.addHook('onClose', () => db.close());
   },

@@ -20,6 +20,16 @@ export const ConfigSchema = Type.Object({
     pattern: '^postgres(ql)?://',
     default: 'postgres://postgres@127.0.0.1:5432/checkout',
   }),
+  /**
+   * A session connection to the primary, for what needs a session: migrations, session advisory locks (relay
+   * leadership). Unset: DATABASE_URL — set it when DATABASE_URL is a transaction-mode pooler (PgBouncer).
+   */
+  DATABASE_DIRECT_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /**
+   * Hot-path statements as named prepared statements (parsed and planned once per connection). `false` for poolers
+   * that do not track them across server connections (PgBouncer before 1.21 in transaction mode).
+   */
+  DB_PREPARED_STATEMENTS: Type.Boolean({ default: true }),
   /** Connections per process; see the README on sizing it against WORKER_CONCURRENCY. */
   DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   /**
@@ -149,7 +159,12 @@ export const ConfigSchema = Type.Object({
 export type EnvConfig = Static<typeof ConfigSchema>;
 
 /**
- * The validated configuration: JWT_SECRET and QUEUE_PREFIX are always present once loaded, and `redis` is the one
- * Redis topology the REDIS_* settings describe (every Redis connection is made from it).
+ * The validated configuration: JWT_SECRET, QUEUE_PREFIX and DATABASE_DIRECT_URL are always present once loaded, and
+ * `redis` is the one Redis topology the REDIS_* settings describe (every Redis connection is made from it).
  */
-export type Config = Omit<EnvConfig, 'JWT_SECRET' | 'QUEUE_PREFIX'> & { JWT_SECRET: string; QUEUE_PREFIX: string; redis: RedisTopology };
+export type Config = Omit<EnvConfig, 'JWT_SECRET' | 'QUEUE_PREFIX' | 'DATABASE_DIRECT_URL'> & {
+  JWT_SECRET: string;
+  QUEUE_PREFIX: string;
+  DATABASE_DIRECT_URL: string;
+  redis: RedisTopology;
+};

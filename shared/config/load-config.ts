@@ -31,6 +31,7 @@ export function loadConfig(
     ...parsed,
     JWT_SECRET: jwtSecret(parsed, warn),
     QUEUE_PREFIX: queuePrefix(parsed, redis),
+    DATABASE_DIRECT_URL: parsed.DATABASE_DIRECT_URL ?? parsed.DATABASE_URL,
     ML_EVENTS_STREAM: streamName(parsed.ML_EVENTS_STREAM),
     redis,
   };

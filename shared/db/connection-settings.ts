@@ -1,25 +1,38 @@
 import type { ClientConfig } from 'pg';
 
-/** The server ends a statement that runs longer than this (pool connections). */
+/** The server ends a statement of a transaction that runs longer than this. */
 export const STATEMENT_TIMEOUT_MS = 30_000;
 
 /**
- * What every PostgreSQL connection of the service gets, pooled or session:
- * TCP keepalive from both ends — the client probes after 10 s idle, the server
- * (tcp_keepalives_*) notices a vanished client within ~25 s and releases its
- * locks, advisory locks and transaction — and a connect timeout, so a host
- * that does not answer fails instead of hanging.
+ * What every PostgreSQL connection of the service gets from the client side:
+ * TCP keepalive probes after 10 s idle and a connect timeout, so a host that
+ * does not answer fails instead of hanging. Nothing goes in the start-up
+ * packet but the application name: a pooler (PgBouncer) refuses the rest.
  */
 export const CONNECTION_SETTINGS = {
   keepAlive: true,
   keepAliveInitialDelayMillis: 10_000,
   connectionTimeoutMillis: 5_000,
-  options: '-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3',
 } satisfies ClientConfig;
 
 /**
- * Sessions (LISTEN, advisory locks) also time their queries out on the client:
- * an answer that never comes — a black-holed connection — fails the query, and
+ * Sent once on every new connection: the server probes an idle client too and
+ * notices a vanished one within ~25 s, releasing its locks, advisory locks
+ * and transaction. (Through a transaction-mode pooler it lands on one of the
+ * pooler's server connections, where it is as right for every client.)
+ */
+export const SERVER_KEEPALIVE_SQL = 'SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3';
+
+/**
+ * How every transaction of the pool starts: its statement timeout is its
+ * own (SET LOCAL), so it holds through a transaction-mode pooler, where a
+ * session setting would stay on a server connection that others get next.
+ */
+export const BEGIN_SQL = `BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`;
+
+/**
+ * Sessions (advisory locks) also time their queries out on the client: an
+ * answer that never comes — a black-holed connection — fails the query, and
  * the session is then destroyed and opened again.
  */
 export const SESSION_QUERY_TIMEOUT_MS = 10_000;

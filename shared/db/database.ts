@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import pg from 'pg';
 import { Sequelize } from 'sequelize-typescript';
-import { CONNECTION_SETTINGS, STATEMENT_TIMEOUT_MS } from './connection-settings';
+import { CONNECTION_SETTINGS, SERVER_KEEPALIVE_SQL } from './connection-settings';
 import { Product } from './models/product';
 import { createSession } from './session';
 import { isDuplicateDatabase } from './sql-errors';
@@ -21,6 +21,16 @@ export interface DatabaseOptions {
   poolMax: number;
   /** Application name shown in pg_stat_activity (helps ops tell API from worker). */
   applicationName?: string;
+  /** Hot-path statements as named prepared statements (DB_PREPARED_STATEMENTS); false: unnamed, for poolers. */
+  preparedStatements?: boolean;
+}
+
+/** Databases whose hot-path statements go unnamed (see `preparedStatements`). */
+const UNNAMED_STATEMENTS = new WeakSet<Database>();
+
+/** Whether the database's hot-path statements are sent as named prepared statements. */
+export function usesPreparedStatements(db: Database): boolean {
+  return !UNNAMED_STATEMENTS.has(db);
 }
 
 /**
@@ -40,8 +50,8 @@ class ListenedClient extends pg.Client {
 const pgWithListenedClients = { ...pg, Client: ListenedClient };
 
 /** One Database (and pool) per process. */
-export function createDatabase({ url, poolMax, applicationName = 'checkout' }: DatabaseOptions): Database {
-  return new Sequelize(url, {
+export function createDatabase({ url, poolMax, applicationName = 'checkout', preparedStatements = true }: DatabaseOptions): Database {
+  const db = new Sequelize(url, {
     dialect: 'postgres',
     dialectModule: pgWithListenedClients,
     repositoryMode: true,
@@ -49,9 +59,16 @@ export function createDatabase({ url, poolMax, applicationName = 'checkout' }: D
     logging: false,
     benchmark: false,
     pool: { max: poolMax, min: 0, idle: 10_000, acquire: 10_000 },
-    dialectOptions: { application_name: applicationName, statement_timeout: STATEMENT_TIMEOUT_MS },
+    dialectOptions: { application_name: applicationName },
     define: { underscored: true },
+    hooks: {
+      afterConnect: async (connection) => {
+        await (connection as pg.Client).query(SERVER_KEEPALIVE_SQL);
+      },
+    },
   });
+  if (!preparedStatements) UNNAMED_STATEMENTS.add(db);
+  return db;
 }
 
 /** Resolves when the database answers a trivial query (health checks). */

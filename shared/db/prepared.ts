@@ -1,6 +1,6 @@
 import type { QueryConfig, QueryResultRow } from 'pg';
 import type { Transaction } from 'sequelize';
-import type { Database } from './database';
+import { usesPreparedStatements, type Database } from './database';
 import { unitOf, type ReadContext } from './transaction';
 
 /** A pg connection as Sequelize's pool holds it. */
@@ -11,7 +11,9 @@ interface PgConnection {
 /**
  * A statement of a hot path, sent as a named prepared statement: PostgreSQL
  * parses and plans it once per connection instead of on every call. The name
- * must be unique per text (connections remember it).
+ * must be unique per text (connections remember it). With
+ * DB_PREPARED_STATEMENTS=false it goes unnamed (parsed each time), which a
+ * transaction-mode pooler can pass to any server connection.
  */
 export interface Statement {
   readonly name: string;
@@ -39,7 +41,7 @@ export async function run<T extends QueryResultRow>(
   values: unknown[],
 ): Promise<{ rows: T[]; rowCount: number }> {
   const { db, transaction } = unitOf(on);
-  const query = { name, text, values };
+  const query = usesPreparedStatements(db as Database) ? { name, text, values } : { text, values };
   if (transaction) {
     const result = await connectionOf(transaction).query<T>(query);
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };

@@ -1,5 +1,5 @@
 import { Client, type QueryConfig } from 'pg';
-import { CONNECTION_SETTINGS, SESSION_QUERY_TIMEOUT_MS } from './connection-settings';
+import { CONNECTION_SETTINGS, SERVER_KEEPALIVE_SQL, SESSION_QUERY_TIMEOUT_MS } from './connection-settings';
 
 /**
  * A PostgreSQL session of its own, outside the pool, for what only a session
@@ -24,14 +24,21 @@ export const ADVISORY_LOCKS = {
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 
-/** A new, not yet connected session; the caller connects it and ends it. */
+/**
+ * A new, not yet connected session; the caller connects it and ends it.
+ * `url` is a session connection to the primary (DATABASE_DIRECT_URL), never
+ * a transaction-mode pooler.
+ */
 export function createSession(url: string, applicationName: string): Session {
-  return new Client({
+  const session = new Client({
     ...CONNECTION_SETTINGS,
     query_timeout: SESSION_QUERY_TIMEOUT_MS,
     connectionString: url,
     application_name: applicationName,
   });
+  // emitted as the connection becomes ready, before the caller's first query is queued: this one goes first
+  session.once('connect', () => void session.query(SERVER_KEEPALIVE_SQL).catch(() => undefined));
+  return session;
 }
 
 /**

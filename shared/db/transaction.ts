@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { Transaction } from 'sequelize';
+import { BEGIN_SQL } from './connection-settings';
 import type { Database } from './database';
 
 /**
@@ -23,7 +24,7 @@ class PipelinedTransaction extends Transaction {
 
   async begin(): Promise<void> {
     const connection = (this as unknown as { connection: pg.Client }).connection;
-    this.begun = connection.query('BEGIN');
+    this.begun = connection.query(BEGIN_SQL);
     // awaited before the commit; a failure meanwhile also fails the statements behind it
     this.begun.catch(() => undefined);
   }

@@ -19,7 +19,7 @@ export interface StreamEntry {
 /** Relay settings for a test app, with `overrides` (a per-test stream, a small batch, …). */
 export function relaySettings(config: Config, overrides: Partial<RelaySettings> = {}): RelaySettings {
   return {
-    databaseUrl: config.DATABASE_URL,
+    sessionUrl: config.DATABASE_DIRECT_URL,
     stream: config.ML_EVENTS_STREAM,
     maxLen: 100_000,
     batchSize: 50,

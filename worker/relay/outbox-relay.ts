@@ -18,7 +18,8 @@ import { nodeForKey, type RedisClient } from '../../shared/redis/redis-connectio
 export type StreamDurability = 'none' | 'aof' | 'replica';
 
 export interface RelaySettings {
-  databaseUrl: string;
+  /** A session connection to the primary (DATABASE_DIRECT_URL): the leader holds its advisory lock there. */
+  sessionUrl: string;
   stream: string;
   maxLen: number;
   batchSize: number;
@@ -173,7 +174,7 @@ export class OutboxRelay {
   }
 
   private async leadWhileHoldingLock(): Promise<void> {
-    const session = createSession(this.settings.databaseUrl, 'checkout-relay');
+    const session = createSession(this.settings.sessionUrl, 'checkout-relay');
     this.session = session;
     session.on('error', (error) => {
       this.log.warn({ err: error }, 'outbox relay connection lost');
