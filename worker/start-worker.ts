@@ -3,6 +3,7 @@ import { probe } from '../shared/async/with-timeout';
 import type { Config } from '../shared/config/config-schema';
 import { createDatabase, pingDatabase } from '../shared/db/database';
 import { workerPoolMax } from '../shared/db/pool-size';
+import { announceStatusChanges } from '../shared/orders/status-announcements';
 import { createCheckoutQueue } from '../shared/queue/checkout-queue';
 import { closeRedis, createRedis, reportTrouble } from '../shared/redis/redis-connection';
 import { CheckoutConsumer } from './checkout/checkout-consumer';
@@ -47,7 +48,11 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
 
   const queue = createCheckoutQueue(queueConnection, config.QUEUE_PREFIX);
   const metrics = createWorkerMetrics(db, queue);
-  const consumer = new CheckoutConsumer(config, queue, createCheckoutProcessor(db, log, metrics), log);
+  const announce = (orderIds: string[]) =>
+    void announceStatusChanges(queueConnection, config.QUEUE_PREFIX, orderIds).catch((error: unknown) =>
+      log.warn({ err: error, order_ids: orderIds }, 'status change not announced; waiters re-read it'),
+    );
+  const consumer = new CheckoutConsumer(config, queue, createCheckoutProcessor(db, log, metrics, announce), log);
 
   const reconciler = startReconciler(
     db,
@@ -58,10 +63,13 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
       pendingTimeoutMs: config.PENDING_TIMEOUT_MS,
     },
     log,
-    (result) => {
-      metrics.reconcilerActions.inc({ action: 'expired' }, result.expired);
-      metrics.reconcilerActions.inc({ action: 'requeued' }, result.requeued);
-      metrics.reconcilerActions.inc({ action: 'retried' }, result.retried);
+    {
+      onResult: (result) => {
+        metrics.reconcilerActions.inc({ action: 'expired' }, result.expired);
+        metrics.reconcilerActions.inc({ action: 'requeued' }, result.requeued);
+        metrics.reconcilerActions.inc({ action: 'retried' }, result.retried);
+      },
+      announce,
     },
   );
   const relay = new OutboxRelay(

@@ -61,7 +61,9 @@ export const adminOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const orderId = idParam(request.params.id, orderNotFound);
-      return toOrderJson(await moveOrderAsAdmin(app.db, { orderId, to: request.body.status, adminId: request.user.id }));
+      const order = await moveOrderAsAdmin(app.db, { orderId, to: request.body.status, adminId: request.user.id });
+      void app.announceStatusChanges([orderId]);
+      return toOrderJson(order);
     },
   );
 };

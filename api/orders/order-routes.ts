@@ -112,7 +112,9 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
     async (request) => {
       const orderId = idParam(request.params.id, orderNotFound);
       const { id: ownerId, role } = request.user;
-      return toOrderJson(await cancelOrder(app.db, { orderId, actor: `${role}:${ownerId}`, ownerId }));
+      const order = await cancelOrder(app.db, { orderId, actor: `${role}:${ownerId}`, ownerId });
+      void app.announceStatusChanges([orderId]);
+      return toOrderJson(order);
     },
   );
 };

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { singleFlight } from '../../shared/async/single-flight';
+import { withTimeout } from '../../shared/async/with-timeout';
 import type { Config } from '../../shared/config/config-schema';
-import { startNotificationListener } from '../../shared/db/notification-listener';
-import { CHANNELS } from '../../shared/db/session';
 import { orderNotFound } from '../../shared/orders/order-errors';
 import { findOrder, findSettledOrderIds, type OrderRecord } from '../../shared/orders/order-repository';
+import { announceStatusChanges, statusChannel } from '../../shared/orders/status-announcements';
+import { closeRedis, createRedis, reportTrouble } from '../../shared/redis/redis-connection';
 
 /** How a wait ended: the order changed, the time ran out, or the watch was closed (the client left, shutdown). */
 export type WaitEnd = 'changed' | 'timeout' | 'closed';
@@ -29,19 +30,25 @@ declare module 'fastify' {
     readWatchedOrder: (orderId: string, ownerId: string) => Promise<OrderRecord>;
     /** Long-polls waiting right now, and how many wake-up reads were made (for metrics and tests). */
     orderWatchStats: () => { waiting: number; wakeUpReads: number };
+    /** Tells every API process that these orders changed status (call after the commit); never throws. */
+    announceStatusChanges: (orderIds: string[]) => Promise<void>;
   }
 }
 
-const RECONNECT_MS = 1_000;
+/** How long start-up waits for the subscription before going on without it. */
+const SUBSCRIBE_WAIT_MS = 2_000;
 
 /**
- * One LISTEN session per API process on the `order_status` channel (a
- * trigger notifies on every status change, at commit). Waiting clients cost
- * no database query per tick, and when an order changes, all its waiters
- * share one read. The session checks itself (heartbeat) and is replaced when
- * it dies, silently or not; after every reconnect the orders still waited on
- * are read once, so a change made while no one listened still wakes its
- * waiters. Waiters are capped per user and per process.
+ * Long-poll wake-ups through Redis pub/sub: whoever changes an order's
+ * status (a worker, an API process, the reconciler) announces it after the
+ * commit on one channel, and every API process subscribes on a connection of
+ * its own — so a change wakes its waiters whichever process or host made it,
+ * and no commit pays for a NOTIFY (a database-wide lock at commit). Waiting
+ * clients cost no query per tick; when an order changes, all its waiters
+ * share one read. An announcement can be lost (Redis down or failing over):
+ * after every reconnect of the subscriber, and every LONG_POLL_RECHECK_MS
+ * while anyone waits, the orders still waited on are re-read in one
+ * statement. Waiters are capped per user and per process.
  */
 export const orderWatchPlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
@@ -67,16 +74,24 @@ export const orderWatchPlugin = fp(
       return findOrder(app.db, orderId);
     });
 
-    const listener = await startNotificationListener({
-      url: config.DATABASE_URL,
-      applicationName: 'checkout-api-listen',
-      channel: CHANNELS.orderStatus,
-      heartbeatMs: config.LISTENER_HEARTBEAT_MS,
-      reconnectMs: RECONNECT_MS,
-      onNotification: wake,
-      onConnected: () => void recheckWaiting(),
-      log: app.log,
+    const subscriber = createRedis(config.redis, 'blocking', 'checkout-api-subscriber');
+    reportTrouble(subscriber, app.log, 'status-subscriber');
+    let subscribed = false;
+    subscriber.on('message', (_channel: string, message: string) => message.split(',').forEach(wake));
+    // ioredis subscribes again after a reconnect; whatever was announced meanwhile is re-read
+    subscriber.on('ready', () => {
+      if (subscribed) void recheckWaiting();
     });
+    const subscribing = subscriber.subscribe(statusChannel(config.QUEUE_PREFIX)).then(() => {
+      subscribed = true;
+    });
+    subscribing.catch(() => undefined);
+    // Redis down at start-up: the API starts anyway; the subscription completes when Redis comes (re-reads meanwhile)
+    await withTimeout(SUBSCRIBE_WAIT_MS, subscribing).catch((error: unknown) =>
+      app.log.warn({ err: error }, 'status announcements not subscribed yet; waits rely on re-reads'),
+    );
+    const recheck = setInterval(() => void recheckWaiting(), config.LONG_POLL_RECHECK_MS);
+    recheck.unref();
 
     app.decorate('watchOrder', (orderId: string, userId: string): OrderWatch | null => {
       const mine = perUser.get(userId) ?? 0;
@@ -120,13 +135,23 @@ export const orderWatchPlugin = fp(
       return order;
     });
     app.decorate('orderWatchStats', () => ({ waiting, wakeUpReads }));
+    app.decorate('announceStatusChanges', async (orderIds: string[]) => {
+      try {
+        await announceStatusChanges(app.redis, config.QUEUE_PREFIX, orderIds);
+      } catch (error) {
+        app.log.warn({ err: error, order_ids: orderIds }, 'status change not announced; waiters re-read it');
+      }
+    });
 
     // preClose runs before the server waits for requests in flight: answer waiting long-polls now
     // rather than holding the shutdown for up to 20 s
     app.addHook('preClose', async () => {
       for (const orderId of waiters.keys()) wake(orderId);
     });
-    app.addHook('onClose', () => listener.stop());
+    app.addHook('onClose', async () => {
+      clearInterval(recheck);
+      await closeRedis(subscriber);
+    });
   },
-  { name: 'order-watch', dependencies: ['database'] },
+  { name: 'order-watch', dependencies: ['database', 'redis'] },
 );

@@ -66,7 +66,9 @@ export const sellerOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       async (request) => {
         const orderId = idParam(request.params.id, orderNotFound);
-        return toOrderJson(await moveOrderAsSeller(app.db, { orderId, to, sellerId: request.user.id }));
+        const order = await moveOrderAsSeller(app.db, { orderId, to, sellerId: request.user.id });
+        void app.announceStatusChanges([orderId]);
+        return toOrderJson(order);
       },
     );
   }

@@ -75,10 +75,10 @@ export const ConfigSchema = Type.Object({
   /** Run pending migrations when the API starts (guarded by an advisory lock). */
   MIGRATE_ON_START: Type.Boolean({ default: true }),
   /**
-   * The API's long-poll listener proves its PostgreSQL session alive this often; a heartbeat slower than
-   * this replaces the session, so a silently dropped connection delays a long-poll answer by at most ~2x this.
+   * While long-polls wait, each API process re-reads their orders this often: the safety net for a status-change
+   * announcement lost to a Redis outage (one statement for all of them, whatever their number).
    */
-  LISTENER_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 2_000 }),
+  LONG_POLL_RECHECK_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 5_000 }),
   /** The bearer token Prometheus sends to scrape the API's /metrics (an admin JWT works too); unset: admin JWT only. */
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Long-polls (`?wait=N`) one user may have waiting in one API process; more answer at once with Retry-After. */

@@ -11,6 +11,7 @@ import * as m0005 from './migrations/0005-reconcile-lease';
 import * as m0006 from './migrations/0006-relay-state';
 import * as m0007 from './migrations/0007-outbox-without-notify';
 import * as m0008 from './migrations/0008-relay-batches';
+import * as m0009 from './migrations/0009-status-without-notify';
 
 /** Every migration, in order. A new migration is a new file appended here; shipped ones never change. */
 const MIGRATIONS: ReadonlyArray<{ name: string; up: MigrationFn; down: MigrationFn }> = [
@@ -22,6 +23,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; up: MigrationFn; down: Migration
   { name: '0006-relay-state', ...m0006 },
   { name: '0007-outbox-without-notify', ...m0007 },
   { name: '0008-relay-batches', ...m0008 },
+  { name: '0009-status-without-notify', ...m0009 },
 ];
 
 /**

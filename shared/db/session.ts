@@ -3,16 +3,10 @@ import { CONNECTION_SETTINGS, SERVER_KEEPALIVE_SQL, SESSION_QUERY_TIMEOUT_MS } f
 
 /**
  * A PostgreSQL session of its own, outside the pool, for what only a session
- * can hold: LISTEN, and session-level advisory locks (relay leadership,
- * migrations). Everything else goes through the Database's pool.
+ * can hold: session-level advisory locks (relay leadership, migrations).
+ * Everything else goes through the Database's pool.
  */
 export type Session = Client;
-
-/** NOTIFY channels the schema's triggers announce on (see the migrations). */
-export const CHANNELS = {
-  /** Payload: the order id, on every status change, at commit. */
-  orderStatus: 'order_status',
-} as const;
 
 /** Advisory-lock keys, in one list so that no two uses collide. */
 export const ADVISORY_LOCKS = {
@@ -21,8 +15,6 @@ export const ADVISORY_LOCKS = {
   cartNamespace: 7_201_002,
   relayLeader: 7_201_003,
 } as const;
-
-export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 
 /**
  * A new, not yet connected session; the caller connects it and ends it.
@@ -48,11 +40,6 @@ export function createSession(url: string, applicationName: string): Session {
 export function destroySession(session: Session): void {
   (session as unknown as { connection?: { stream?: { destroy: () => void } } }).connection?.stream?.destroy();
   void session.end().catch(() => undefined);
-}
-
-/** Subscribes the session to a channel; notifications arrive as its 'notification' events. */
-export async function listen(session: Session, channel: Channel): Promise<void> {
-  await session.query(`LISTEN ${channel}`);
 }
 
 /** Takes a session-level advisory lock if it is free: true when this session now holds it (until it ends). */

@@ -7,17 +7,24 @@ import type { CheckoutJobData, CheckoutJobResult } from '../../shared/queue/chec
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 
 /**
- * The checkout job: place the order. Business outcomes end the job for good
+ * The checkout job: place the order, and announce its new status. Business outcomes end the job for good
  * (failed orders as UnrecoverableError, so they show as failed in Bull Board);
  * anything thrown otherwise is transient and retried with backoff.
  */
-export function createCheckoutProcessor(db: Database, log: Logger, metrics: Pick<WorkerMetrics, 'jobs' | 'placementDuration'>) {
+export function createCheckoutProcessor(
+  db: Database,
+  log: Logger,
+  metrics: Pick<WorkerMetrics, 'jobs' | 'placementDuration'>,
+  /** Tells the API processes the order is final (after the commit), to wake its long-polls. */
+  announce: (orderIds: string[]) => void,
+) {
   return async (job: Job<CheckoutJobData, CheckoutJobResult>): Promise<CheckoutJobResult> => {
     const jobLog = log.child({ order_id: job.data.orderId, request_id: job.data.requestId, job_id: job.id });
     const started = performance.now();
     jobLog.debug({ attempt: job.attemptsMade + 1 }, 'placing order');
     try {
       const outcome = await placeOrder(db, job.data.orderId);
+      if (outcome.status === 'placed' || outcome.status === 'failed') announce([job.data.orderId]);
       const ms = Math.round(performance.now() - started);
       metrics.placementDuration.observe(ms / 1000);
       metrics.jobs.inc({ result: outcome.status === 'missing' ? 'failed' : outcome.status });

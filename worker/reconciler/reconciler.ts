@@ -34,16 +34,20 @@ const CLAIM_LEASE_MS = 3 * REDIS_TIMEOUT_MS;
  * it. Safe with several reconcilers: a claim is exclusive while its lease
  * runs, job ids are order ids, and transitions are guarded.
  * `olderThanMs` overrides `reconcileAfterMs` (0: every pending order, after
- * Redis lost its data).
+ * Redis lost its data); `announce` is told the orders it expired (after their commit).
  */
 export async function reconcileOnce(
   db: Database,
   queue: Queue<CheckoutJobData, CheckoutJobResult>,
   settings: ReconcilerSettings,
-  { olderThanMs = settings.reconcileAfterMs }: { olderThanMs?: number } = {},
+  {
+    olderThanMs = settings.reconcileAfterMs,
+    announce = () => undefined,
+  }: { olderThanMs?: number; announce?: (orderIds: string[]) => void } = {},
 ): Promise<ReconcileResult> {
   // expiry needs only PostgreSQL: it runs first, so a Redis outage cannot keep orders pending
   const expired = await expirePendingOrders(db, settings.pendingTimeoutMs);
+  announce(expired);
   await purgeAllExpiredIdempotencyKeys(db);
   const claimed = await claimStalePendingOrders(db, olderThanMs, CLAIM_LEASE_MS, BATCH);
   const actions = await Promise.all(claimed.map((order) => withTimeout(REDIS_TIMEOUT_MS, ensureLiveJob(queue, order))));
@@ -95,7 +99,7 @@ export function startReconciler(
   queue: Queue<CheckoutJobData, CheckoutJobResult>,
   settings: ReconcilerSettings,
   log: Logger,
-  onResult: (result: ReconcileResult) => void = () => undefined,
+  { onResult = () => undefined, announce }: { onResult?: (result: ReconcileResult) => void; announce?: (orderIds: string[]) => void } = {},
 ): RunningReconciler {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -103,7 +107,7 @@ export function startReconciler(
 
   const pass = async (options: { olderThanMs?: number }) => {
     try {
-      const result = await reconcileOnce(db, queue, settings, options);
+      const result = await reconcileOnce(db, queue, settings, { ...options, announce });
       onResult(result);
       if (result.expired || result.requeued || result.retried) log.info(result, 'reconciler acted');
     } catch (error) {
