@@ -8,7 +8,7 @@ import { startApiProcess, startWorkerProcess, type ServiceProcess } from '../../
 import { deleteDeploymentKeys } from '../../shared/queue/queue-keys';
 import { findViolations } from './chaos-invariants';
 import { startSentinelGroup } from '../../deploy/local/redis-sentinel';
-import { closeRedis, createRedis } from '../../shared/redis/redis-connection';
+import { closeRedis, createRedis, type RedisClient } from '../../shared/redis/redis-connection';
 import { redisTopology } from '../../shared/redis/redis-topology';
 
 export interface ChaosOptions {
@@ -26,8 +26,8 @@ export interface ChaosOptions {
   flushAtMs: number;
   /** When the workers' PostgreSQL backends are terminated. */
   terminateBackendsAtMs: number[];
-  /** When the API's LISTEN session is terminated. */
-  cutListenerAtMs: number[];
+  /** When the API's status subscriber connection is closed by Redis (CLIENT KILL). */
+  cutSubscriberAtMs: number[];
   /** Every order must be final this long after the last fault. */
   settleMs: number;
   pgServerUrl: string;
@@ -47,7 +47,7 @@ export interface ChaosFigures {
   orders: number;
   placed: number;
   failed: number;
-  faults: { workerKills: number; redisFlushes: number; redisFailovers: number; backendTerminations: number; listenerCuts: number };
+  faults: { workerKills: number; redisFlushes: number; redisFailovers: number; backendTerminations: number; subscriberCuts: number };
   /** From the last fault until no order was pending. */
   secondsToAllFinal: number;
   /** Outbox rows the relays put back for publishing after the flush (from their logs). */
@@ -63,7 +63,7 @@ const CHECKOUT_BODY = { contact: 'chaos@example.com', address: '1 Chaos Lane, Fa
 /**
  * Many checkouts with client retries while workers are SIGKILLed, Redis
  * loses its data once (and, when asked, its master is killed and Sentinel
- * fails over), worker database backends and the API's listener are
+ * fails over), worker database backends and the API's status subscriber are
  * terminated; then waits for every order to be final and checks the
  * invariants. Real processes, the local PostgreSQL and Redis (or a Sentinel
  * group of its own), a database and key prefix of its own.
@@ -129,7 +129,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       orders: 0,
       placed: 0,
       failed: 0,
-      faults: { workerKills: 0, redisFlushes: 0, redisFailovers: 0, backendTerminations: 0, listenerCuts: 0 },
+      faults: { workerKills: 0, redisFlushes: 0, redisFailovers: 0, backendTerminations: 0, subscriberCuts: 0 },
       secondsToAllFinal: 0,
       eventsRepublished: 0,
       checkoutRequests: 0,
@@ -169,11 +169,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
           log(`terminated ${terminated} worker backends`);
         }),
       ),
-      ...options.cutListenerAtMs.map((at) =>
+      ...options.cutSubscriberAtMs.map((at) =>
         schedule(at, async () => {
-          await terminate(['checkout-api-listen']);
-          figures.faults.listenerCuts += 1;
-          log('terminated the API listener session');
+          await retried(() => killClients(redis, 'checkout-api-subscriber'));
+          figures.faults.subscriberCuts += 1;
+          log("cut the API's status subscriber connection");
         }),
       ),
       (async () => {
@@ -292,4 +292,12 @@ async function retried<T>(work: () => Promise<T>): Promise<T> {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
+}
+
+/** Closes, on the Redis server, every client connection named `name` (CLIENT KILL by id). */
+async function killClients(redis: RedisClient, name: string): Promise<number> {
+  const clients = String(await redis.call('CLIENT', 'LIST'));
+  const ids = [...clients.matchAll(/^id=(\d+) .* name=(\S+) /gm)].filter(([, , client]) => client === name).map(([, id]) => id!);
+  for (const id of ids) await redis.call('CLIENT', 'KILL', 'ID', id);
+  return ids.length;
 }

@@ -4,7 +4,7 @@ import { PG_SERVER_URL } from '../support/test-database';
 jest.setTimeout(180_000);
 
 /** A small `npm run chaos`: the same run, fewer shoppers, a shorter window. */
-describe('chaos: checkouts under worker kills, a Redis flush, a Redis master failover, terminated backends and a cut listener', () => {
+describe('chaos: checkouts under worker kills, a Redis flush, a Redis master failover, terminated backends and a cut status subscriber', () => {
   it('ends with every order final, none duplicated, stock conserved, carts right, one order.placed per placed order', async () => {
     const figures = await runChaos({
       users: 24,
@@ -16,7 +16,7 @@ describe('chaos: checkouts under worker kills, a Redis flush, a Redis master fai
       flushAtMs: 3_000,
       redisFailoverAtMs: [4_000],
       terminateBackendsAtMs: [1_500, 4_500],
-      cutListenerAtMs: [2_500],
+      cutSubscriberAtMs: [2_500],
       settleMs: 30_000,
       pgServerUrl: PG_SERVER_URL,
       redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -28,7 +28,7 @@ describe('chaos: checkouts under worker kills, a Redis flush, a Redis master fai
     // demand (1-2 lines of 1-3 units each) is above the stock: both outcomes occur
     expect(figures.placed).toBeGreaterThan(0);
     expect(figures.failed).toBeGreaterThan(0);
-    expect(figures.faults).toEqual({ workerKills: 2, redisFlushes: 1, redisFailovers: 1, backendTerminations: 2, listenerCuts: 1 });
+    expect(figures.faults).toEqual({ workerKills: 2, redisFlushes: 1, redisFailovers: 1, backendTerminations: 2, subscriberCuts: 1 });
     expect(figures.longPolls.answered).toBe(figures.longPolls.sent);
   });
 });

@@ -119,6 +119,8 @@ export function dbFor(t: TestApp) {
     const { db } = t.app;
     const moved = await db.transaction((transaction) => transitionOrder({ db, transaction }, { orderId, to, actor: 'test', ...extra }));
     expect(moved).toBe(true);
+    // as every process that changes an order does after its commit: wake the long-polls
+    await t.app.announceStatusChanges([orderId]);
   }
 
   /** What the worker's placement does, in one transaction: snapshot the cart into order_items, take stock, clear the cart, mark placed. */
@@ -149,6 +151,7 @@ export function dbFor(t: TestApp) {
       });
       expect(moved).toBe(true);
     });
+    await t.app.announceStatusChanges([orderId]);
   }
 
   return {

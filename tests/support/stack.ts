@@ -30,9 +30,12 @@ export interface Stack {
   stop: () => Promise<void>;
 }
 
-export async function startStack(overrides: Record<string, string> = {}): Promise<Stack> {
+/** The environment a stack's processes get beyond `testEnv`'s; a function receives the test database's URL. */
+export type StackOverrides = Record<string, string> | ((databaseUrl: string) => Record<string, string>);
+
+export async function startStack(overrides: StackOverrides = {}): Promise<Stack> {
   const database = await createTestDatabase();
-  const env = testEnv(database.url, overrides);
+  const env = testEnv(database.url, typeof overrides === 'function' ? overrides(database.url) : overrides);
   const config = loadConfig(env);
   const { api, baseUrl } = await startApiProcess(env);
   const pool = new Pool({ connectionString: database.url, max: 4, application_name: 'checkout-test' });
