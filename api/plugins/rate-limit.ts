@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../shared/config/config-schema';
+import type { RedisClient } from '../../shared/redis/redis-connection';
 import { sendError } from './error-handler';
 
 /** The request-rate buckets; each route takes the one that fits it as a preHandler. */
@@ -47,19 +48,28 @@ export function tooManyRequests(reply: FastifyReply, retryAfterSeconds: number):
  * the client address Fastify sees, which behind a proxy needs TRUST_PROXY.
  * Redis down: the limits are skipped (fail open) — availability of
  * checkouts matters more than a minute of unthrottled traffic, and the caps
- * and the database's own limits still hold.
+ * and the database's own limits still hold. A request answered with a 5xx
+ * (a failover: 503 with Retry-After) is not counted: a client that retries
+ * as told is never pushed into 429 by its own retries.
  */
 export const rateLimitPlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
     const enabled = config.RATE_LIMITS_ENABLED;
+    const counters = refundableCounters(app.redis, `${config.QUEUE_PREFIX}:rate-limit:`);
+    // the request a limit counted, by its key: refunded when the answer is a 5xx (nothing happened; retry as told)
+    const counted = new WeakMap<FastifyRequest, string>();
     await app.register(rateLimit, {
       global: false,
-      redis: app.redis,
-      nameSpace: `${config.QUEUE_PREFIX}:rate-limit:`,
+      store: counters.Store,
+      onExceeding: (request, key) => counted.set(request, key),
       skipOnError: true,
       enableDraftSpec: true,
       errorResponseBuilder: (_request, context) =>
         Object.assign(new Error(`Too many requests: retry in ${context.after}`), { statusCode: 429 }),
+    });
+    app.addHook('onResponse', async (request, reply) => {
+      const key = counted.get(request);
+      if (key !== undefined && reply.statusCode >= 500) await counters.refund(key).catch(() => undefined);
     });
     const perUser = (bucket: string, max: number) =>
       app.rateLimit({ max, timeWindow: MINUTE_MS, keyGenerator: (request) => `${bucket}:user:${request.user.id}` });
@@ -108,3 +118,37 @@ export const rateLimitPlugin = fp(
   },
   { name: 'rate-limit', dependencies: ['redis', 'error-handler'] },
 );
+
+/**
+ * A per-minute counter store for @fastify/rate-limit (fixed windows, one Redis
+ * key per bucket and caller, so it works on a Cluster) that can also give a
+ * request back. The plugin's own Redis store names its keys after internals.
+ */
+function refundableCounters(redis: RedisClient, nameSpace: string) {
+  const REFUND = `if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0`;
+  class Store {
+    // the plugin passes the route's window (its types do not say so)
+    incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow = MINUTE_MS): void {
+      const counter = nameSpace + key;
+      redis
+        .multi()
+        .incr(counter)
+        .pexpire(counter, timeWindow, 'NX')
+        .pttl(counter)
+        .exec()
+        .then((results) => {
+          const failed = results?.find(([error]) => error);
+          if (!results || failed) return callback(failed?.[0] ?? new Error('rate-limit transaction aborted'));
+          callback(null, { current: results[0]![1] as number, ttl: results[2]![1] as number });
+        }, callback);
+    }
+
+    child(): Store {
+      return this;
+    }
+  }
+  return {
+    Store,
+    refund: (key: string) => redis.eval(REFUND, 1, nameSpace + key),
+  };
+}

@@ -100,3 +100,19 @@ describe('rate limits while Redis is down', () => {
     expect(statuses).toEqual([201, 200, 200]);
   });
 });
+
+/** A failover answers 503 with Retry-After: a client that retries as told must not be pushed into 429 by its own retries. */
+describe('rate limits while the database is unavailable', () => {
+  const t = useTestApp({ ...LOW_LIMITS, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/checkout' });
+  const api = routesFor(t.api);
+
+  it('checkouts answered 503 are not counted against the checkout limit', async () => {
+    const user = newUser();
+    const answers = [];
+    for (let i = 0; i < 6; i += 1) answers.push(await api.checkout(user, CHECKOUT, { 'idempotency-key': 'retried-as-told' }));
+    expect(answers.map((res) => res.status)).toEqual([503, 503, 503, 503, 503, 503]);
+    expect(answers.every((res) => res.headers['retry-after'] === '1')).toBe(true);
+    // the limit of 3 stays whole: each 503 was given back
+    expect(answers.map((res) => res.headers['ratelimit-remaining'])).toEqual(['2', '2', '2', '2', '2', '2']);
+  });
+});
