@@ -31,6 +31,8 @@ export interface BurstResult {
   orderIds: string[];
   /** How many answers of each status came back, `network` for no answer. */
   answers: Record<string, number>;
+  /** 503s that came without a Retry-After. */
+  missingRetryAfter: number;
   /** When the fault ran (Date.now()). */
   faultAt: number;
 }
@@ -48,6 +50,7 @@ export async function checkoutBurst(
 ): Promise<BurstResult> {
   const answers: Record<string, number> = {};
   const count = (what: string) => (answers[what] = (answers[what] ?? 0) + 1);
+  let missingRetryAfter = 0;
   let faultAt = 0;
   const faulted = new Promise((resolve) => setTimeout(resolve, faultAtMs)).then(async () => {
     faultAt = Date.now();
@@ -67,6 +70,7 @@ export async function checkoutBurst(
         count(String(res.status));
         if (res.status === 202) return res.body.order_id as string;
         if (res.status !== 503) throw new Error(`checkout of ${shopper.id}: ${res.status} ${res.text}`);
+        if (res.headers['retry-after'] === undefined) missingRetryAfter += 1;
         pause = Number(res.headers['retry-after'] ?? 1) * 1000;
       } catch (error) {
         if ((error as Error).message.startsWith('checkout of')) throw error;
@@ -77,7 +81,7 @@ export async function checkoutBurst(
     throw new Error(`checkout of ${shopper.id}: no 202 after 60 attempts`);
   };
   const [orderIds] = await Promise.all([Promise.all(shoppers.map(checkOut)), faulted]);
-  return { orderIds, answers, faultAt };
+  return { orderIds, answers, missingRetryAfter, faultAt };
 }
 
 /**
