@@ -4,6 +4,7 @@ import { checkoutInProgress } from '../cart/cart-rules';
 import type { Database } from '../db/database';
 import { inTransaction } from '../db/transaction';
 import { AppError } from '../errors/error-codes';
+import { orderStatusOf } from '../orders/order-repository';
 import { acceptCheckout } from './checkout-repository';
 import { hashCheckoutDetails, type CheckoutDetails } from './idempotency';
 
@@ -50,5 +51,8 @@ export function requestCheckout(db: Database, request: CheckoutRequest): Promise
     if (attempt.pendingOrderId) throw checkoutInProgress(attempt.pendingOrderId);
     if (!attempt.hasItems) throw new AppError('CART_EMPTY', 'The cart is empty');
     return { orderId: attempt.createdOrderId!, replayed: false };
+  }, {
+    // the COMMIT's answer was lost: the order exists if it committed (a replay wrote nothing)
+    committed: async ({ orderId, replayed }) => replayed || (await orderStatusOf(db, orderId)) !== null,
   });
 }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { Transaction } from 'sequelize';
 import { BEGIN_SQL } from './connection-settings';
 import type { Database } from './database';
+import { isConnectionLost } from './sql-errors';
 
 /**
  * One unit of work: the database and the transaction every statement of it
@@ -30,11 +31,25 @@ class PipelinedTransaction extends Transaction {
   }
 }
 
+export interface TransactionOptions<T> {
+  /**
+   * How to tell whether the transaction committed after COMMIT went out and
+   * its answer never came (the connection or the primary was lost right
+   * then): given the work's result, resolves true when its effect is in the
+   * database, read on another connection. Then `inTransaction` returns the
+   * result as if the answer had come; otherwise (false, or the database
+   * cannot tell yet) the connection error is thrown — a 503 the client
+   * retries, which its idempotency makes safe.
+   */
+  committed?: (result: T) => Promise<boolean>;
+}
+
 /**
  * Runs `work` in a transaction: committed when it resolves, rolled back when
- * it throws (Sequelize's managed transaction, with a pipelined BEGIN).
+ * it throws (Sequelize's managed transaction, with a pipelined BEGIN). See
+ * `committed` for a commit whose answer never came.
  */
-export async function inTransaction<T>(db: Database, work: (tx: Tx) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(db: Database, work: (tx: Tx) => Promise<T>, options: TransactionOptions<T> = {}): Promise<T> {
   const transaction = new PipelinedTransaction(db, {});
   await (transaction as unknown as { prepareEnvironment(useCls: boolean): Promise<void> }).prepareEnvironment(false);
   let result: T;
@@ -45,7 +60,12 @@ export async function inTransaction<T>(db: Database, work: (tx: Tx) => Promise<T
     await transaction.rollback().catch(() => undefined);
     throw error;
   }
-  await transaction.commit();
+  try {
+    await transaction.commit();
+  } catch (error) {
+    if (!isConnectionLost(error) || !options.committed) throw error;
+    if (!(await options.committed(result).catch(() => false))) throw error;
+  }
   return result;
 }
 

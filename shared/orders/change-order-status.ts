@@ -5,7 +5,7 @@ import { AppError } from '../errors/error-codes';
 import { restockOrder } from '../products/product-repository';
 import { invalidTransition, orderNotFound } from './order-errors';
 import { countSellerLines } from './order-item-repository';
-import { lockOrder } from './order-repository';
+import { lockOrder, orderStatusOf } from './order-repository';
 import { transitionOrder } from './order-status-repository';
 
 export interface StatusChange {
@@ -40,6 +40,9 @@ export async function changeOrderStatus(db: Database, change: StatusChange): Pro
       actor: change.actor,
       ...(change.to === 'failed' && { failureReason: 'REJECTED', failureDetails: { by: change.actor } }),
     });
+  }, {
+    // the COMMIT's answer was lost: the move happened if the order has its new status
+    committed: async () => (await orderStatusOf(db, change.orderId)) === change.to,
   });
 }
 

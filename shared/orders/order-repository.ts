@@ -198,6 +198,15 @@ export function claimStalePendingOrders(db: Database, olderThanMs: number, lease
 }
 
 /** Of these orders, the ones no longer pending (long-poll waiters re-check after missing notifications). */
+/** An order's status now (null: no such order), read on the pool. */
+export async function orderStatusOf(db: Database, orderId: string): Promise<OrderStatus | null> {
+  const [row] = await db.query<{ status: OrderStatus }>('SELECT status FROM orders WHERE id = $1', {
+    type: QueryTypes.SELECT,
+    bind: [orderId],
+  });
+  return row?.status ?? null;
+}
+
 export async function findSettledOrderIds(db: Database, orderIds: string[]): Promise<string[]> {
   const rows = await db.query<{ id: string }>(`SELECT id FROM orders WHERE id = ANY($1::uuid[]) AND status <> 'pending'`, {
     type: QueryTypes.SELECT,

@@ -1,6 +1,7 @@
 import type { Database } from '../db/database';
 import { inTransaction, type Tx } from '../db/transaction';
 import type { FailureReason, OrderStatus } from '../domain/order-status';
+import { orderStatusOf } from '../orders/order-repository';
 import { transitionOrder } from '../orders/order-status-repository';
 import { lockProductsForSale } from '../products/product-repository';
 import { fulfil, lockOrderAndCart } from './placement-repository';
@@ -43,6 +44,10 @@ export function placeOrder(db: Database, orderId: string, actor = 'worker'): Pro
     await fulfil(tx, orderId, pricing.items, lines.map((line) => line.id));
     await transitionOrder(tx, { orderId, to: 'placed', actor, totalPrice: pricing.totalPrice, itemsCount: pricing.itemsCount });
     return { status: 'placed', totalPrice: pricing.totalPrice, itemsCount: pricing.itemsCount };
+  }, {
+    // the COMMIT's answer was lost: placed (or failed) if the order says so; a skip wrote nothing
+    committed: async (outcome) =>
+      outcome.status === 'placed' || outcome.status === 'failed' ? (await orderStatusOf(db, orderId)) === outcome.status : true,
   });
 }
 

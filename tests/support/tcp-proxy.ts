@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { Transform } from 'node:stream';
 
 /** A TCP forwarder between the service and a server, for faults that come from the network rather than from the server. */
 export interface TcpProxy {
@@ -21,20 +22,27 @@ export interface TcpProxy {
    * answered any more; no error reaches either end. New connections are forwarded.
    */
   blackHole: () => void;
+  /**
+   * The next message a client sends that matches `pattern` (e.g. /COMMIT/) still reaches the server, but the
+   * client's connection is then reset and the server's answer dropped: a commit whose answer never came. Resolves
+   * when that has happened.
+   */
+  loseAnswerTo: (pattern: RegExp) => Promise<void>;
   /** While refusing, every new connection is reset at once: the server looks down. `false` forwards again. */
   refuse: (refusing: boolean) => void;
   close: () => Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
-  type Pair = { client: net.Socket; upstream: net.Socket };
+  type Pair = { client: net.Socket; upstream: net.Socket; tap: Transform };
+  let armed: { pattern: RegExp; done: () => void } | undefined;
   const pairs = new Set<Pair>();
   const cut = ({ client, upstream }: Pair) => {
     client.resetAndDestroy();
     upstream.resetAndDestroy();
   };
-  const blackHole = ({ client, upstream }: Pair) => {
-    client.unpipe(upstream);
+  const blackHole = ({ client, upstream, tap }: Pair) => {
+    client.unpipe(tap);
     upstream.unpipe(client);
     client.pause();
     upstream.pause();
@@ -46,7 +54,23 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       return;
     }
     const upstream = net.connect(target.port, target.host);
-    const pair = { client, upstream };
+    const tap = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        const trap = armed;
+        if (!trap || !trap.pattern.test(chunk.toString('latin1'))) return callback(null, chunk);
+        armed = undefined;
+        // the server gets the message; the client never gets the answer
+        upstream.unpipe(client);
+        upstream.on('data', () => undefined);
+        upstream.write(chunk, () => {
+          client.resetAndDestroy();
+          setTimeout(() => upstream.destroy(), 1_000);
+          trap.done();
+        });
+        callback();
+      },
+    });
+    const pair = { client, upstream, tap };
     pairs.add(pair);
     const close = () => {
       pairs.delete(pair);
@@ -57,7 +81,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       socket.on('error', close);
       socket.on('close', close);
     }
-    client.pipe(upstream);
+    client.pipe(tap).pipe(upstream);
     upstream.pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -78,6 +102,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     cut: () => pairs.forEach(cut),
     blackHole: () => pairs.forEach(blackHole),
+    loseAnswerTo: (pattern) =>
+      new Promise<void>((resolve) => {
+        armed = { pattern, done: resolve };
+      }),
     refuse: (on) => {
       refusing = on;
     },
