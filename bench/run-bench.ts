@@ -12,6 +12,7 @@ import {
   type CartOperation,
 } from './floors/floors';
 import { checkFloorStatements } from './floors/statement-check';
+import { startPgBouncer } from '../deploy/local/pgbouncer';
 import { BenchEnvironment } from './harness/environment';
 import { cartProducts, createCatalogue, fillCarts, resetData, users, type Catalogue } from './harness/fixtures';
 import { commitInfo, machineInfo, writeResults, type BenchResults } from './report/results';
@@ -262,6 +263,46 @@ async function measure(
   }
   figures['workerScaling'] = scaling;
 
+  // placement through a transaction-mode PgBouncer (Debian's 1.18): unnamed statements, beside the same floor
+  const pooledProcesses = settings.workerScaling.pgbouncerProcesses;
+  const pooledFloor = scaling.find((entry) => entry.processes === pooledProcesses)!.floor as { perSecond: number };
+  log(`placement through PgBouncer: ${settings.workerScaling.orders} orders, ${pooledProcesses} worker process(es), best of ${rounds}`);
+  environment.rss.phase('placement through PgBouncer');
+  const pgbouncer = await startPgBouncer({ server: serverOf(environment.databaseUrl) });
+  const pooledRuns: Array<{ placedPerSecond: number }> = [];
+  try {
+    const pooledUsers = users('pooled', settings.workerScaling.orders);
+    for (let round = 0; round < rounds; round += 1) {
+      await freshCarts(pooledUsers);
+      const accepted = await acceptAll(environment, pooledUsers, apiPoolMax);
+      pooledRuns.push(
+        await workerScalingService(
+          environment,
+          accepted.map((orderId, i) => ({ orderId, userId: pooledUsers[i]! })),
+          pooledProcesses,
+          { DATABASE_URL: pgbouncer.via(environment.databaseUrl), DATABASE_DIRECT_URL: environment.databaseUrl, DB_PREPARED_STATEMENTS: 'false' },
+        ),
+      );
+    }
+  } finally {
+    await pgbouncer.stop();
+    await resetData(pool);
+  }
+  const pooled = best(pooledRuns, (run) => run.placedPerSecond);
+  figures['placementThroughPgBouncer'] = { processes: pooledProcesses, service: pooled, floor: pooledFloor, runs: pooledRuns };
+  scalingRows.push(
+    benchRow({
+      id: 'placement-pgbouncer',
+      path: `placement through PgBouncer (transaction mode, unnamed statements), ${pooledProcesses} worker processes`,
+      unit: 'placed/s',
+      service: pooled.placedPerSecond,
+      floor: pooledFloor.perSecond,
+      floorIs: `the same floor as the direct ${pooledProcesses}-process row (prepared statements, no pooler): the row beside it is the direct service`,
+      better: 'higher',
+      target: null,
+    }),
+  );
+
   const apiRss = environment.rss.figures('api')!;
   const workerRss = environment.rss.figures('worker')!;
   figures['rss'] = { api: apiRss, worker: workerRss, peakByMeasurement: environment.rss.peaksByPhase() };
@@ -374,6 +415,12 @@ async function inRounds<S, F>(rounds: number, service: () => Promise<S>, floor: 
     }
   }
   return runs;
+}
+
+/** The PostgreSQL server of a database URL. */
+function serverOf(url: string): { host: string; port: number } {
+  const { hostname, port } = new URL(url);
+  return { host: hostname, port: Number(port || 5432) };
 }
 
 /** The best run (other work on the machine only ever slows a run down). */

@@ -37,7 +37,8 @@ export interface BenchSettings {
    * has been counted); then a worker places the orders.
    */
   longPoll: { waiters: number; waitSeconds: number; settleMs: number; windowMs: number };
-  workerScaling: { processes: number[]; orders: number };
+  /** Placement with 1, 2, 4 … worker processes; and with `pgbouncerProcesses` through a transaction-mode PgBouncer. */
+  workerScaling: { processes: number[]; orders: number; pgbouncerProcesses: number };
 }
 
 const defaultOf = (name: 'DB_POOL_MAX' | 'WORKER_CONCURRENCY'): number => ConfigSchema.properties[name].default as number;
@@ -54,7 +55,7 @@ export const FULL_SETTINGS: BenchSettings = {
   orderPoll: { connections: 50, warmupMs: 2_000, durationMs: 10_000 },
   checkoutRate: { perSecond: 100, durationMs: 20_000 },
   longPoll: { waiters: 1_000, waitSeconds: 20, settleMs: 11_000, windowMs: 5_000 },
-  workerScaling: { processes: [1, 2, 4], orders: 3_000 },
+  workerScaling: { processes: [1, 2, 4], orders: 3_000, pgbouncerProcesses: 2 },
 };
 
 export const QUICK_SETTINGS: BenchSettings = {
@@ -69,5 +70,5 @@ export const QUICK_SETTINGS: BenchSettings = {
   orderPoll: { connections: 10, warmupMs: 200, durationMs: 1_000 },
   checkoutRate: { perSecond: 100, durationMs: 1_500 },
   longPoll: { waiters: 50, waitSeconds: 20, settleMs: 300, windowMs: 1_000 },
-  workerScaling: { processes: [1, 2, 4], orders: 100 },
+  workerScaling: { processes: [1, 2, 4], orders: 100, pgbouncerProcesses: 2 },
 };

@@ -141,13 +141,14 @@ export class BenchEnvironment {
    * Starts `count` worker processes with the default settings and resolves
    * once each consumes the queue (BullMQ names its consumer connections, so
    * the queue counts them). Start them against a paused queue to time
-   * placement without process start-up.
+   * placement without process start-up. `env` is laid over the service's
+   * environment (e.g. a pooler's DATABASE_URL).
    */
-  async startWorkers(count: number): Promise<ServiceProcess[]> {
+  async startWorkers(count: number, env: Record<string, string> = {}): Promise<ServiceProcess[]> {
     const before = await this.queue.getWorkersCount();
     const started = Array.from({ length: count }, () => {
       this.workerCount += 1;
-      const worker = spawnService(`worker-${this.workerCount}`, this.entry('worker/main'), this.serviceEnv);
+      const worker = spawnService(`worker-${this.workerCount}`, this.entry('worker/main'), { ...this.serviceEnv, ...env });
       this.workers.add(worker);
       return worker;
     });

@@ -14,15 +14,17 @@ export interface WorkerScalingFigures {
  * Placement alone: the pending orders (already accepted) are enqueued on a
  * paused queue, `processes` worker processes with the default settings start,
  * and the clock runs from resuming the queue until every order is final.
+ * `env` is laid over the workers' environment.
  */
 export async function workerScalingService(
   environment: BenchEnvironment,
   orders: Array<{ orderId: string; userId: string }>,
   processes: number,
+  env: Record<string, string> = {},
 ): Promise<WorkerScalingFigures> {
   await environment.queue.pause();
   await Promise.all(orders.map((order) => enqueueCheckout(environment.queue, { ...order, requestId: `bench-${order.orderId}` })));
-  const workers = await environment.startWorkers(processes);
+  const workers = await environment.startWorkers(processes, env);
   try {
     const start = performance.now();
     await environment.queue.resume();

@@ -39,6 +39,7 @@ describe('npm run bench (quick)', () => {
         'placement-1-workers',
         'placement-2-workers',
         'placement-4-workers',
+        'placement-pgbouncer',
       ]);
       const notFinite = results.rows.filter(
         (row) => !Number.isFinite(row.service) || (row.floor !== null && !Number.isFinite(row.floor)),
