@@ -8,6 +8,7 @@ import type { ProductForSale } from '../../shared/products/product-repository';
 import { fulfilValues } from '../../shared/placement/placement-repository';
 import { priceLines } from '../../shared/placement/price-lines';
 import { CHECKOUT_BODY } from '../harness/fixtures';
+import { BEGIN_SQL } from '../../shared/db/connection-settings';
 import {
   ACCEPT_CHECKOUT,
   ADD_CART_LINE,
@@ -27,10 +28,10 @@ import {
  * mirrors the shared/ use case named on it; FLOWS lists the statements each
  * sends, which statement-check.ts compares with what the use case sends.
  */
-export const FLOWS: Record<'addToCart' | 'acceptCheckout' | 'placeOrder' | 'readOrder', Array<Statement | 'BEGIN' | 'COMMIT'>> = {
-  addToCart: ['BEGIN', LOCK_CART, ADD_CART_LINE, 'COMMIT'],
-  acceptCheckout: ['BEGIN', LOCK_CART, ACCEPT_CHECKOUT, 'COMMIT'],
-  placeOrder: ['BEGIN', LOCK_ORDER_AND_CART, LOCK_PRODUCTS_FOR_SALE, FULFIL, TRANSITION_ORDER, 'COMMIT'],
+export const FLOWS: Record<'addToCart' | 'acceptCheckout' | 'placeOrder' | 'readOrder', Array<Statement | string>> = {
+  addToCart: [BEGIN_SQL, LOCK_CART, ADD_CART_LINE, 'COMMIT'],
+  acceptCheckout: [BEGIN_SQL, LOCK_CART, ACCEPT_CHECKOUT, 'COMMIT'],
+  placeOrder: [BEGIN_SQL, LOCK_ORDER_AND_CART, LOCK_PRODUCTS_FOR_SALE, FULFIL, TRANSITION_ORDER, 'COMMIT'],
   readOrder: [FIND_ORDER],
 };
 
@@ -38,7 +39,8 @@ export const FLOWS: Record<'addToCart' | 'acceptCheckout' | 'placeOrder' | 'read
 export class Refused extends Error {}
 
 async function inTransaction<T>(client: ClientBase, work: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
+  // the service's BEGIN (with its transaction's statement timeout)
+  await client.query(BEGIN_SQL);
   try {
     const result = await work();
     await client.query('COMMIT');

@@ -48,7 +48,15 @@ export interface PatroniCluster {
  * every second; connections to a server marked down are cut at once, so
  * clients reconnect to the new primary instead of hanging on the old one.
  */
-export function haproxyConfig({ port, nodes }: { port: number; nodes: Array<{ name: string; pgPort: number; restPort: number }> }): string {
+export function haproxyConfig({
+  port,
+  nodes,
+  bind = '127.0.0.1',
+}: {
+  port: number;
+  nodes: Array<{ name: string; pgPort: number; restPort: number; host?: string }>;
+  bind?: string;
+}): string {
   return [
     'global',
     '  maxconn 2000',
@@ -59,24 +67,51 @@ export function haproxyConfig({ port, nodes }: { port: number; nodes: Array<{ na
     '  timeout server 30m',
     '  timeout check 2s',
     'listen primary',
-    `  bind 127.0.0.1:${port}`,
+    `  bind ${bind}:${port}`,
     '  option httpchk OPTIONS /primary',
     '  http-check expect status 200',
     '  default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions',
-    ...nodes.map((node) => `  server ${node.name} 127.0.0.1:${node.pgPort} maxconn 1000 check port ${node.restPort}`),
+    ...nodes.map((node) => `  server ${node.name} ${node.host ?? '127.0.0.1'}:${node.pgPort} maxconn 1000 check port ${node.restPort}`),
     '',
   ].join('\n');
 }
 
-/** A Patroni node's configuration: etcd3, synchronous replication, trust on loopback (a test cluster). */
-export function patroniConfig({ scope, node, etcdPort, ttl, loopWait, dir }: { scope: string; node: PatroniNode; etcdPort: number; ttl: number; loopWait: number; dir: string }): string {
+/**
+ * A Patroni node's configuration: etcd3, synchronous replication, pg_rewind.
+ * `trust` on loopback for a test cluster; `scram-sha-256` elsewhere, with the
+ * passwords from Patroni's environment (PATRONI_SUPERUSER_PASSWORD,
+ * PATRONI_REPLICATION_PASSWORD), never in the file.
+ */
+export function patroniConfig({
+  scope,
+  node,
+  etcdHosts,
+  ttl,
+  loopWait,
+  dir,
+  host = '127.0.0.1',
+  network = '127.0.0.1/32',
+  auth = 'trust',
+}: {
+  scope: string;
+  node: Pick<PatroniNode, 'name' | 'pgPort' | 'restPort' | 'dataDir'>;
+  etcdHosts: string;
+  ttl: number;
+  loopWait: number;
+  dir: string;
+  /** The address this node listens on and is reached at. */
+  host?: string;
+  /** Where clients and the other nodes connect from (pg_hba). */
+  network?: string;
+  auth?: 'trust' | 'scram-sha-256';
+}): string {
   return `scope: ${scope}
 name: ${node.name}
 restapi:
-  listen: 127.0.0.1:${node.restPort}
-  connect_address: 127.0.0.1:${node.restPort}
+  listen: ${host}:${node.restPort}
+  connect_address: ${host}:${node.restPort}
 etcd3:
-  hosts: 127.0.0.1:${etcdPort}
+  hosts: ${etcdHosts}
 bootstrap:
   dcs:
     ttl: ${ttl}
@@ -95,15 +130,15 @@ bootstrap:
         wal_log_hints: 'on'
   initdb:
     - encoding: UTF8
-    - auth-host: trust
-    - auth-local: trust
+    - auth-host: ${auth}
+    - auth-local: ${auth === 'trust' ? 'trust' : 'peer'}
   pg_hba:
-    - local all all trust
-    - host all all 127.0.0.1/32 trust
-    - host replication all 127.0.0.1/32 trust
+    - local all all ${auth === 'trust' ? 'trust' : 'peer'}
+    - host all all ${network} ${auth}
+    - host replication all ${network} ${auth}
 postgresql:
-  listen: 127.0.0.1:${node.pgPort}
-  connect_address: 127.0.0.1:${node.pgPort}
+  listen: ${host}:${node.pgPort}
+  connect_address: ${host}:${node.pgPort}
   data_dir: ${node.dataDir}
   bin_dir: ${PG_BIN}
   pgpass: ${path.join(dir, `pgpass-${node.name}`)}
@@ -111,6 +146,8 @@ postgresql:
     replication:
       username: postgres
     superuser:
+      username: postgres
+    rewind:
       username: postgres
   parameters:
     unix_socket_directories: '${dir}'
@@ -171,7 +208,7 @@ export async function startPatroniCluster(options: PatroniOptions = {}): Promise
       chownSync(dataDir, uid, gid);
       const node = { name, pgPort: nodePorts[i * 2]!, restPort: nodePorts[i * 2 + 1]!, dataDir } as PatroniNode;
       const file = path.join(dir.path, `patroni-${name}.yml`);
-      writeFileSync(file, patroniConfig({ scope, node, etcdPort: etcdClient!, ttl, loopWait, dir: dir.path }));
+      writeFileSync(file, patroniConfig({ scope, node, etcdHosts: `127.0.0.1:${etcdClient}`, ttl, loopWait, dir: dir.path }));
       configFiles.push(file);
       node.patroni = startDaemon(`patroni-${name}`, 'patroni', [file], path.join(dir.path, `patroni-${name}.log`), { user: 'postgres', cwd: dir.path });
       daemons.push(node.patroni);

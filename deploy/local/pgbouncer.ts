@@ -31,25 +31,45 @@ export interface PgBouncer {
  * start-up parameters beyond what PgBouncer 1.18 knows (the service sends
  * only `application_name`; node-postgres adds nothing else).
  */
-export function pgbouncerIni({ port, server, poolMode, poolSize, dir }: { port: number; server: { host: string; port: number }; poolMode: string; poolSize: number; dir: string }): string {
+export function pgbouncerIni({
+  port,
+  server,
+  poolMode,
+  poolSize,
+  dir,
+  listenAddress = '127.0.0.1',
+  auth = 'trust',
+  files = { auth: path.join(dir, 'userlist.txt'), log: path.join(dir, 'pgbouncer.log'), pid: path.join(dir, 'pgbouncer.pid') },
+}: {
+  port: number;
+  server: { host: string; port: number };
+  poolMode: string;
+  poolSize: number;
+  dir: string;
+  listenAddress?: string;
+  /** `trust` on a test machine's loopback; `scram-sha-256` (users and verifiers in the auth file) anywhere else. */
+  auth?: 'trust' | 'scram-sha-256';
+  /** Where its auth file, log and PID file are (in `dir` unless given). */
+  files?: { auth: string; log: string; pid: string };
+}): string {
   return [
     '[databases]',
     `* = host=${server.host} port=${server.port}`,
     '',
     '[pgbouncer]',
-    'listen_addr = 127.0.0.1',
+    `listen_addr = ${listenAddress}`,
     `listen_port = ${port}`,
     'unix_socket_dir =',
-    'auth_type = trust',
-    `auth_file = ${path.join(dir, 'userlist.txt')}`,
+    `auth_type = ${auth}`,
+    `auth_file = ${files.auth}`,
     `pool_mode = ${poolMode}`,
     `default_pool_size = ${poolSize}`,
     'max_client_conn = 2000',
     // PostgreSQL's own limit is what protects it; the pooler queues clients beyond its pool
     'max_db_connections = 0',
     'server_reset_query = DISCARD ALL',
-    `logfile = ${path.join(dir, 'pgbouncer.log')}`,
-    `pidfile = ${path.join(dir, 'pgbouncer.pid')}`,
+    `logfile = ${files.log}`,
+    `pidfile = ${files.pid}`,
     '',
   ].join('\n');
 }
