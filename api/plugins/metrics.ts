@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { registerQueueMetrics } from '../../shared/queue/queue-metrics';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { bearerToken } from '../../shared/auth/authorization-header';
 import { sameSecret } from '../../shared/auth/same-secret';
@@ -61,6 +62,8 @@ export const metricsPlugin = fp(
         this.set(app.orderWatchStats().waiting);
       },
     });
+    // the queue's depth from the API too: it runs while workers are scaled to zero (the autoscaler reads it here)
+    registerQueueMetrics(registry, app.checkoutQueue);
     app.decorate('metrics', { checkoutsAccepted });
 
     app.addHook('onResponse', async (request, reply) => {
@@ -76,5 +79,5 @@ export const metricsPlugin = fp(
       reply.type(registry.contentType).send(await registry.metrics()),
     );
   },
-  { name: 'metrics', dependencies: ['order-watch', 'auth', 'error-handler', 'rate-limit'] },
+  { name: 'metrics', dependencies: ['order-watch', 'auth', 'error-handler', 'rate-limit', 'queue'] },
 );

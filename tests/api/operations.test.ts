@@ -66,6 +66,20 @@ describe('operations endpoints of the API', () => {
       expect(body).toMatch(/^checkouts_accepted_total\{replayed="false"\} 1$/m);
       expect(body).toMatch(/^checkouts_accepted_total\{replayed="true"\} 1$/m);
     });
+
+    it("reports the checkout queue's depth by state, so an autoscaler can read it while no worker runs", async () => {
+      const queue = t.app.checkoutQueue;
+      await queue.obliterate({ force: true });
+      await queue.add('place-order', { orderId: 'depth-1', userId: 'u' }, { jobId: 'depth-1' });
+      await queue.add('place-order', { orderId: 'depth-2', userId: 'u' }, { jobId: 'depth-2' });
+      await queue.add('place-order', { orderId: 'depth-3', userId: 'u' }, { jobId: 'depth-3', delay: 60_000 });
+      const { body } = await t.app.inject({ method: 'GET', url: '/metrics', headers: SCRAPER });
+      expect(body).toMatch(/^checkout_queue_jobs\{state="waiting"\} 2$/m);
+      expect(body).toMatch(/^checkout_queue_jobs\{state="delayed"\} 1$/m);
+      expect(body).toMatch(/^checkout_queue_jobs\{state="prioritized"\} 0$/m);
+      expect(body).toMatch(/^checkout_queue_oldest_waiting_job_age_seconds \d/m);
+      await queue.obliterate({ force: true });
+    });
   });
 
   describe('Bull Board at /admin/queues', () => {

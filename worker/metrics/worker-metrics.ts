@@ -1,14 +1,11 @@
 import type { Queue } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CheckoutJobData, CheckoutJobResult } from '../../shared/queue/checkout-queue';
+import { registerQueueMetrics, SCRAPE_TIMEOUT_MS } from '../../shared/queue/queue-metrics';
 import { withTimeout } from '../../shared/async/with-timeout';
 import type { Database } from '../../shared/db/database';
 import { outboxLag } from '../../shared/events/outbox-repository';
 
-/** A scrape fails fast when Redis or PostgreSQL does not answer (the scraper then reports the target down). */
-const SCRAPE_TIMEOUT_MS = 2_000;
-
-const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
 
 /** The worker's metrics: counted by the code that does the work, or read from Redis/PostgreSQL at scrape time. */
 export function createWorkerMetrics(db: Database, queue: Queue<CheckoutJobData, CheckoutJobResult>) {
@@ -47,25 +44,7 @@ export function createWorkerMetrics(db: Database, queue: Queue<CheckoutJobData, 
     help: 'Outbox rows this process put back for publishing after Redis lost data',
     registers,
   });
-  new Gauge({
-    name: 'checkout_queue_jobs',
-    help: 'Jobs in the checkout queue by state',
-    labelNames: ['state'] as const,
-    registers,
-    async collect() {
-      const counts = await withTimeout(SCRAPE_TIMEOUT_MS, queue.getJobCounts(...JOB_STATES));
-      for (const state of JOB_STATES) this.set({ state }, counts[state] ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'checkout_queue_oldest_waiting_job_age_seconds',
-    help: 'Age of the oldest job waiting for a worker (0 when none waits)',
-    registers,
-    async collect() {
-      const [oldest] = await withTimeout(SCRAPE_TIMEOUT_MS, queue.getJobs(['wait'], 0, 0, true));
-      this.set(oldest ? (Date.now() - oldest.timestamp) / 1000 : 0);
-    },
-  });
+  registerQueueMetrics(registry, queue);
   const backlog = new Gauge({ name: 'outbox_unpublished_events', help: 'ML events waiting for the relay', registers });
   new Gauge({
     name: 'outbox_lag_seconds',
