@@ -33,6 +33,9 @@ export interface BuildAppOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** How long the API may take to close on SIGTERM (requests in flight, long-polls answered) before it exits anyway. */
+export const API_SHUTDOWN_TIMEOUT_MS = 10_000;
+
 /** TRUST_PROXY as Fastify takes it: `true` (any proxy), or the proxies' addresses/CIDRs (comma-separated). */
 function trustProxy(setting: string | undefined): boolean | string[] {
   if (setting === undefined || setting === 'false') return false;

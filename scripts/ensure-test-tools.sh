@@ -4,7 +4,8 @@
 #   chromium       — Bull Board is opened in a real headless browser
 #   redis-sentinel — Sentinel groups (redis-server and redis-cli come with Redis itself)
 #   pgbouncer, patroni, etcd-server, haproxy — PostgreSQL through a pooler and across a primary failover
-#   prometheus     — promtool checks and unit-tests the alerting rules
+#   prometheus     — promtool checks and unit-tests the alerting rules and the autoscaler's query
+#   kubernetes-client — kubectl (for `kubectl kustomize`), when the machine has none
 # Test tools cannot download browsers on this kind of machine, so Debian's Chromium is used.
 set -uo pipefail
 
@@ -18,6 +19,7 @@ command -v patroni >/dev/null || missing+=(patroni)
 command -v etcd >/dev/null || missing+=(etcd-server)
 command -v haproxy >/dev/null || missing+=(haproxy)
 command -v promtool >/dev/null || missing+=(prometheus)
+command -v kubectl >/dev/null || missing+=(kubernetes-client)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then

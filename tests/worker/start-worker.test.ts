@@ -66,6 +66,8 @@ describe('startWorker (in-process)', () => {
     expect(worker.metricsPort).toBeGreaterThan(0);
     const health = await fetch(`http://127.0.0.1:${worker.metricsPort}/health`);
     expect(health.status).toBe(200);
+    const live = await fetch(`http://127.0.0.1:${worker.metricsPort}/health/live`);
+    expect({ status: live.status, body: await live.json() }).toEqual({ status: 200, body: { status: 'ok' } });
     const metrics = await (await fetch(`http://127.0.0.1:${worker.metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/^checkout_jobs_total\{result="placed"\} [1-9]/m);
   });

@@ -4,7 +4,12 @@ import type { Registry } from 'prom-client';
 
 export type HealthCheck = () => Promise<{ healthy: boolean; checks: Record<string, string> }>;
 
-/** GET /metrics (Prometheus text) and GET /health (200, or 503 naming what is down) of a worker process. */
+/**
+ * A worker process's GET /metrics (Prometheus text), GET /health (200, or
+ * 503 naming what is down) and GET /health/live (200 while the process
+ * answers: what a liveness probe asks, so a database failover never gets
+ * workers restarted).
+ */
 export async function startMetricsServer(
   registry: Registry,
   health: HealthCheck,
@@ -18,6 +23,7 @@ export async function startMetricsServer(
     const handle = async () => {
       if (request.method !== 'GET') return reply(405, 'application/json', '{"error":"method not allowed"}');
       if (path === '/metrics') return reply(200, registry.contentType, await registry.metrics());
+      if (path === '/health/live') return reply(200, 'application/json', '{"status":"ok"}');
       if (path === '/health') {
         const { healthy, checks } = await health();
         return reply(healthy ? 200 : 503, 'application/json', JSON.stringify({ status: healthy ? 'ok' : 'unavailable', checks }));
