@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -21,7 +21,16 @@ export interface Daemon {
 
 /** Every daemon still running, killed when this process exits however it exits (a failed test included). */
 const running = new Map<number, ChildProcess>();
-process.once('exit', () => {
+/** Set by `npm run fleet`: its daemons run on after it exits (a later `npm run fleet -- stop` ends them by PID). */
+let outliveThisProcess = false;
+
+/** Daemons started from now on run on after this process exits, in a session of their own. */
+export function daemonsOutliveThisProcess(): void {
+  outliveThisProcess = true;
+}
+
+function killRunning(): void {
+  if (outliveThisProcess) return;
   for (const pid of running.keys()) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -29,7 +38,15 @@ process.once('exit', () => {
       // already gone
     }
   }
-});
+}
+process.once('exit', killRunning);
+// a test runner that ends a stuck worker with SIGTERM (or Ctrl-C) skips 'exit': end the servers, then die of the signal
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    killRunning();
+    process.kill(process.pid, signal);
+  });
+}
 
 export interface DaemonOptions {
   /** Run as this system user (PostgreSQL and Patroni refuse root). */
@@ -46,8 +63,10 @@ export function startDaemon(name: string, command: string, args: string[], logFi
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     stdio: ['ignore', out, out],
+    detached: outliveThisProcess,
     ...ids,
   });
+  if (outliveThisProcess) child.unref();
   if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
   const pid = child.pid;
   running.set(pid, child);
@@ -99,4 +118,53 @@ export function workDirectory(prefix: string): { path: string; remove: () => voi
 /** A check for `waitFor` that counts an error (a server not up yet, a connection not ready) as "not yet". */
 export function tolerant<T>(check: () => Promise<T | false>): () => Promise<T | false> {
   return () => check().catch(() => false as const);
+}
+
+/** What a started topology leaves on the machine: enough for another process to stop it (`npm run fleet -- stop`). */
+export interface TopologyRecord {
+  pids: number[];
+  dirs: string[];
+}
+
+/**
+ * Stops what a record names, from any process: SIGTERM to each PID, SIGKILL
+ * to what is left after `graceMs`, PostgreSQL postmasters found in the
+ * directories (`*\/postmaster.pid`) likewise, then removes the directories.
+ */
+export async function stopRecorded(record: TopologyRecord, graceMs = 10_000): Promise<void> {
+  const postmasters = record.dirs.flatMap((dir) => {
+    try {
+      return readdirSync(dir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => readPid(path.join(dir, entry.name, 'postmaster.pid')))
+        .filter((pid): pid is number => pid !== undefined);
+    } catch {
+      return [];
+    }
+  });
+  const pids = [...record.pids, ...postmasters];
+  const signal = (pid: number, name: NodeJS.Signals) => {
+    try {
+      process.kill(pid, name);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const pid of pids) signal(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (pids.some((pid) => signal(pid, 0 as unknown as NodeJS.Signals)) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  for (const pid of pids) signal(pid, 'SIGKILL');
+  for (const dir of record.dirs) rmSync(dir, { recursive: true, force: true });
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+    return pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }

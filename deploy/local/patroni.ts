@@ -2,7 +2,7 @@ import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { waitFor } from '../../shared/async/wait-for';
-import { startDaemon, tolerant, userIds, workDirectory, type Daemon } from './daemon';
+import { startDaemon, tolerant, userIds, workDirectory, type Daemon, type TopologyRecord } from './daemon';
 import { freePorts } from './free-ports';
 
 /** Where Debian puts PostgreSQL 15's programs. */
@@ -40,6 +40,8 @@ export interface PatroniCluster {
   /** Files the cluster runs with (patroni-<node>.yml, haproxy.cfg): the tested examples in the docs. */
   configFiles: string[];
   stop: () => Promise<void>;
+  /** Its processes and files, for stopping it from another process (postmasters are found in the data directories). */
+  record: () => TopologyRecord;
 }
 
 /**
@@ -270,6 +272,7 @@ export async function startPatroniCluster(options: PatroniOptions = {}): Promise
           { timeoutMs, intervalMs: 250 },
         ),
       stop,
+      record: () => ({ pids: daemons.filter((daemon) => daemon.alive()).map((daemon) => daemon.pid), dirs: [dir.path] }),
     };
   } catch (error) {
     await stop();

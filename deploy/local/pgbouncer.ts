@@ -2,7 +2,7 @@ import { chownSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { waitFor } from '../../shared/async/wait-for';
-import { startDaemon, tolerant, userIds, workDirectory } from './daemon';
+import { startDaemon, tolerant, userIds, workDirectory, type TopologyRecord } from './daemon';
 import { freePorts } from './free-ports';
 
 export interface PgBouncerOptions {
@@ -23,6 +23,8 @@ export interface PgBouncer {
   configFile: string;
   /** Stops it (by PID) and removes its files. */
   stop: () => Promise<void>;
+  /** Its process and files, for stopping it from another process. */
+  record: () => TopologyRecord;
 }
 
 /**
@@ -117,5 +119,5 @@ export async function startPgBouncer(options: PgBouncerOptions = {}): Promise<Pg
     await stop();
     throw new Error(`${(error as Error).message}\n${daemon.tail()}`, { cause: error });
   }
-  return { port: port!, via, configFile, stop };
+  return { port: port!, via, configFile, stop, record: () => ({ pids: daemon.alive() ? [daemon.pid] : [], dirs: [dir.path] }) };
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { waitFor } from '../../shared/async/wait-for';
 import type { RedisClient } from '../../shared/redis/redis-connection';
 import type { HostPort } from '../../shared/redis/redis-topology';
-import { startDaemon, tolerant, workDirectory, type Daemon } from './daemon';
+import { startDaemon, tolerant, workDirectory, type Daemon, type TopologyRecord } from './daemon';
 import { freePorts } from './free-ports';
 import { serverConnections, startRedisServer, type RedisServer } from './redis-server';
 
@@ -33,6 +33,8 @@ export interface SentinelGroup {
   failedOver: (old: HostPort, timeoutMs?: number) => Promise<HostPort>;
   /** Stops every server and sentinel this group started (by PID) and removes its files. */
   stop: () => Promise<void>;
+  /** Its processes and files, for stopping it from another process. */
+  record: () => TopologyRecord;
 }
 
 /**
@@ -132,6 +134,7 @@ export async function startSentinelGroup(options: SentinelGroupOptions = {}): Pr
           { timeoutMs, intervalMs: 100 },
         ),
       stop,
+      record: () => ({ pids: daemons.filter((daemon) => daemon.alive()).map((daemon) => daemon.pid), dirs: [dir.path] }),
     };
   } catch (error) {
     await stop();
