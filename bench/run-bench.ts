@@ -20,6 +20,7 @@ import { benchRow, type BenchRow } from './report/rows';
 import { FULL_SETTINGS, QUICK_SETTINGS, type BenchSettings } from './settings';
 import { addToCartService } from './service/add-to-cart';
 import { checkoutBurstService, checkoutRateService } from './service/checkout';
+import { coldStart } from './service/cold-start';
 import { longPollService } from './service/long-poll';
 import { orderPollService } from './service/order-poll';
 import { workerScalingService } from './service/worker-scaling';
@@ -121,6 +122,15 @@ async function measure(
     await resetData(pool);
     await fillCarts(pool, catalogue, userIds, cartLines);
   };
+
+  // cold start: what an autoscaler adding a process waits for (the first thing a user of a new process meets)
+  log('cold start: a worker spawned while a job waits, an API spawned');
+  const coldUsers = users('cold', 1);
+  await freshCarts(coldUsers);
+  const [coldOrderId] = await acceptAll(environment, coldUsers, 1);
+  const cold = await coldStart(environment, { orderId: coldOrderId!, userId: coldUsers[0]! });
+  await resetData(pool);
+  figures['coldStart'] = cold;
 
   // add to cart: the same operations through the API and as the floor
   const { connections: cartConnections, warmup, requests, users: cartUserCount } = settings.addToCart;
@@ -370,6 +380,26 @@ async function measure(
       service: longPoll.msToAnswerAll,
       floor: longPoll.msToAllFinal,
       floorIs: 'the time until every order was final in the database (no answer can come sooner)',
+      better: 'lower',
+      target: null,
+    }),
+    benchRow({
+      id: 'worker-cold-start',
+      path: 'worker: spawned to its first order placed (a job waiting)',
+      unit: 'ms',
+      service: cold.workerMsToFirstJob,
+      floor: cold.nodeMsToExit,
+      floorIs: 'a bare `node -e 0` with the same flags, spawned to exit',
+      better: 'lower',
+      target: { kind: 'max', value: 2_000 },
+    }),
+    benchRow({
+      id: 'api-cold-start',
+      path: 'API: spawned to its first answer (GET /)',
+      unit: 'ms',
+      service: cold.apiMsToFirstAnswer,
+      floor: cold.nodeMsToExit,
+      floorIs: 'a bare `node -e 0` with the same flags, spawned to exit',
       better: 'lower',
       target: null,
     }),

@@ -166,6 +166,17 @@ export class BenchEnvironment {
     return started;
   }
 
+  /**
+   * Spawns one service process as `npm run start:api` / `start:worker` run it (compiled: plain node with the
+   * service's flags), without waiting for anything: for timing a cold start. `stopWorkers` stops it.
+   */
+  spawnCold(kind: 'api' | 'worker', env: Record<string, string> = {}): ServiceProcess {
+    this.workerCount += 1;
+    const service = spawnService(`${kind}-cold-${this.workerCount}`, this.entry(`${kind}/main`), { ...this.serviceEnv, ...env });
+    this.workers.add(service);
+    return service;
+  }
+
   /** SIGTERM (the graceful stop) and wait for the exits. */
   async stopWorkers(workers: ServiceProcess[]): Promise<void> {
     await Promise.all(

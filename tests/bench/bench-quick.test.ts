@@ -34,6 +34,8 @@ describe('npm run bench (quick)', () => {
         'order-poll',
         'long-poll-commits',
         'long-poll-answers',
+        'worker-cold-start',
+        'api-cold-start',
         'rss-api',
         'rss-worker',
         'placement-1-workers',
