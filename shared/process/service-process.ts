@@ -4,6 +4,9 @@ import { SERVICE_NODE_FLAGS } from './node-flags';
 
 const ROOT = path.resolve(__dirname, '../..');
 
+/** Runs a command through another one (e.g. `ip netns exec <host>`: on a test host of its own). */
+export type CommandWrap = (command: string, args: string[]) => { command: string; args: string[] };
+
 /** A real API or worker process started by a test, the benchmark or the chaos run, with its log lines kept. */
 export interface ServiceProcess {
   name: string;
@@ -22,9 +25,16 @@ export interface ServiceProcess {
  * Runs `entry`, a file of the project: TypeScript sources with tsx (tests),
  * or compiled JavaScript under dist/ as `npm start` runs it.
  */
-export function spawnService(name: string, entry: string, env: Record<string, string>, args: string[] = []): ServiceProcess {
+export function spawnService(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  wrap: CommandWrap = (command, commandArgs) => ({ command, args: commandArgs }),
+): ServiceProcess {
   const runtime = entry.endsWith('.js') ? SERVICE_NODE_FLAGS : ['--import', 'tsx'];
-  const child = spawn(process.execPath, [...runtime, path.join(ROOT, entry), ...args], {
+  const launch = wrap(process.execPath, [...runtime, path.join(ROOT, entry), ...args]);
+  const child = spawn(launch.command, launch.args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -102,10 +112,10 @@ export async function startApiProcess(
 export async function startWorkerProcess(
   env: Record<string, string>,
   name = 'worker',
-  { compiled = false }: { compiled?: boolean } = {},
+  { compiled = false, wrap }: { compiled?: boolean; wrap?: CommandWrap } = {},
 ): Promise<ServiceProcess> {
   const entry = compiled ? 'dist/worker/main.js' : 'worker/main.ts';
-  const worker = spawnService(name, entry, { ...env, LOG_LEVEL: process.env.TEST_WORKER_LOG_LEVEL ?? 'info' });
+  const worker = spawnService(name, entry, { ...env, LOG_LEVEL: process.env.TEST_WORKER_LOG_LEVEL ?? 'info' }, [], wrap);
   await worker.waitForLine(/"msg":"worker started"/);
   return worker;
 }

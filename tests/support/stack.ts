@@ -2,7 +2,7 @@ import { closeRedis, createRedis, type RedisClient } from '../../shared/redis/re
 import { Pool } from 'pg';
 import { deleteDeploymentKeys } from '../../shared/queue/queue-keys';
 import { waitFor } from '../../shared/async/wait-for';
-import { startApiProcess, startWorkerProcess, type ServiceProcess } from '../../shared/process/service-process';
+import { startApiProcess, startWorkerProcess, type CommandWrap, type ServiceProcess } from '../../shared/process/service-process';
 import { createTestDatabase } from './test-database';
 import { testEnv } from './test-app';
 import { loadConfig } from '../../shared/config/load-config';
@@ -24,7 +24,8 @@ export interface Stack {
   sql: <T = any>(text: string, params?: unknown[]) => Promise<T[]>;
   redis: RedisClient;
   api: ApiClient;
-  startWorker: (overrides?: Record<string, string>) => Promise<ServiceProcess>;
+  /** Starts a worker process with `overrides` on the stack's environment (`wrap`: e.g. on a test host of its own). */
+  startWorker: (overrides?: Record<string, string>, options?: { wrap?: CommandWrap }) => Promise<ServiceProcess>;
   /** Polls the database until no order is pending (or fails after `timeoutMs`). */
   waitUntilNoPending: (timeoutMs?: number) => Promise<void>;
   stop: () => Promise<void>;
@@ -66,8 +67,8 @@ export async function startStack(overrides: StackOverrides = {}, { database }: {
     workers,
     redis,
     sql: async (text, params = []) => (await pool.query(text, params)).rows,
-    startWorker: async (workerOverrides = {}) => {
-      const worker = await startWorkerProcess({ ...env, ...workerOverrides }, `worker-${workers.length + 1}`);
+    startWorker: async (workerOverrides = {}, { wrap } = {}) => {
+      const worker = await startWorkerProcess({ ...env, ...workerOverrides }, `worker-${workers.length + 1}`, { wrap });
       workers.push(worker);
       return worker;
     },

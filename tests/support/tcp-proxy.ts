@@ -33,7 +33,8 @@ export interface TcpProxy {
   close: () => Promise<void>;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+/** Forwards connections to `target`; it listens on `listenHost` (127.0.0.1, or an address a test host reaches the machine at). */
+export async function startTcpProxy(target: { host: string; port: number }, { listenHost = '127.0.0.1' }: { listenHost?: string } = {}): Promise<TcpProxy> {
   type Pair = { client: net.Socket; upstream: net.Socket; tap: Transform };
   let armed: { pattern: RegExp; done: () => void } | undefined;
   const pairs = new Set<Pair>();
@@ -84,14 +85,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     client.pipe(tap).pipe(upstream);
     upstream.pipe(client);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, listenHost, resolve));
   const { port } = server.address() as net.AddressInfo;
 
   return {
     port,
     via: (url) => {
       const proxied = new URL(url);
-      proxied.hostname = '127.0.0.1';
+      proxied.hostname = listenHost;
       proxied.port = String(port);
       return proxied.toString();
     },
