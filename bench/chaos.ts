@@ -6,8 +6,11 @@ import { runChaos, type ChaosOptions } from './chaos/run-chaos';
  * `npm run chaos`: the full chaos run (see bench/chaos/run-chaos.ts) with
  * default settings everywhere; prints its figures, writes them to
  * bench/results/chaos.json, and exits 1 on any violated invariant.
- * CHAOS_USERS, CHAOS_WORKERS and CHAOS_WINDOW_MS scale it. Redis is a Sentinel
- * group the run starts itself (its master is killed once, two thirds in).
+ * CHAOS_USERS, CHAOS_WORKERS and CHAOS_WINDOW_MS scale it. The run starts its
+ * own fleet: Redis behind Sentinel (its master killed once), PostgreSQL on a
+ * Patroni pair behind HAProxy (its primary killed once), two APIs behind
+ * HAProxy (one killed twice), and a worker on a host of its own (cut off for
+ * 8 s) beside the others; it needs root for that host.
  */
 const windowMs = Number(process.env.CHAOS_WINDOW_MS ?? 20_000);
 const options: ChaosOptions = {
@@ -19,6 +22,11 @@ const options: ChaosOptions = {
   killEveryMs: 1_500,
   flushAtMs: windowMs / 2,
   redisFailoverAtMs: [(windowMs * 2) / 3],
+  postgresFailoverAtMs: [windowMs * 0.4],
+  apis: 2,
+  killApiAtMs: [windowMs * 0.3, windowMs * 0.8],
+  partitionAtMs: [windowMs * 0.15],
+  partitionMs: 8_000,
   terminateBackendsAtMs: [windowMs / 4, (windowMs * 3) / 4],
   cutSubscriberAtMs: [windowMs / 3],
   settleMs: 30_000,
@@ -37,6 +45,9 @@ async function main(): Promise<void> {
     'worker kills': rest.faults.workerKills,
     'redis flushes': rest.faults.redisFlushes,
     'redis master failovers': rest.faults.redisFailovers,
+    'postgres primary failovers': rest.faults.postgresFailovers,
+    'API kills (behind HAProxy)': rest.faults.apiKills,
+    'worker partitions': rest.faults.partitions,
     'backend terminations': rest.faults.backendTerminations,
     'subscriber cuts': rest.faults.subscriberCuts,
     's from last fault to all final': rest.secondsToAllFinal,

@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import { waitFor } from '../../shared/async/wait-for';
 import { signToken } from '../../shared/auth/token-verifier';
@@ -8,6 +10,11 @@ import { startApiProcess, startWorkerProcess, type ServiceProcess } from '../../
 import { deleteDeploymentKeys } from '../../shared/queue/queue-keys';
 import { findViolations } from './chaos-invariants';
 import { startSentinelGroup } from '../../deploy/local/redis-sentinel';
+import { freePorts } from '../../deploy/local/free-ports';
+import { startHttpBalancer, type HttpBalancer } from '../../deploy/local/http-balancer';
+import { createHost, type LocalHost } from '../../deploy/local/netns';
+import { startPatroniCluster } from '../../deploy/local/patroni';
+import { startTcpProxy, type TcpProxy } from '../../deploy/local/tcp-proxy';
 import { closeRedis, createRedis, type RedisClient } from '../../shared/redis/redis-connection';
 import { redisTopology } from '../../shared/redis/redis-topology';
 
@@ -28,6 +35,20 @@ export interface ChaosOptions {
   terminateBackendsAtMs: number[];
   /** When the API's status subscriber connection is closed by Redis (CLIENT KILL). */
   cutSubscriberAtMs: number[];
+  /** API processes (1); more run behind HAProxy (round robin, health-checked), and one is SIGKILLed at each of `killApiAtMs`. */
+  apis?: number;
+  killApiAtMs?: number[];
+  /**
+   * When the PostgreSQL primary is SIGKILLed (Patroni promotes the synchronous standby). Non-empty: the run starts
+   * its own Patroni pair (etcd, HAProxy on /primary) and keeps its database there instead of on `pgServerUrl`.
+   */
+  postgresFailoverAtMs?: number[];
+  /**
+   * When a worker on a host of its own (a network namespace; root only) is cut off from PostgreSQL and Redis, for
+   * `partitionMs` each time, then healed. Non-empty: that worker runs beside the others.
+   */
+  partitionAtMs?: number[];
+  partitionMs?: number;
   /** Every order must be final this long after the last fault. */
   settleMs: number;
   pgServerUrl: string;
@@ -41,13 +62,24 @@ export interface ChaosOptions {
   /** Extra environment for API and workers. */
   env?: Record<string, string>;
   log?: (message: string) => void;
+  /** Where to write every process's log lines when the run ends (one file per process); unset: nowhere. */
+  logDir?: string;
 }
 
 export interface ChaosFigures {
   orders: number;
   placed: number;
   failed: number;
-  faults: { workerKills: number; redisFlushes: number; redisFailovers: number; backendTerminations: number; subscriberCuts: number };
+  faults: {
+    workerKills: number;
+    apiKills: number;
+    redisFlushes: number;
+    redisFailovers: number;
+    postgresFailovers: number;
+    partitions: number;
+    backendTerminations: number;
+    subscriberCuts: number;
+  };
   /** From the last fault until no order was pending. */
   secondsToAllFinal: number;
   /** Outbox rows the relays put back for publishing after the flush (from their logs). */
@@ -71,7 +103,9 @@ const CHECKOUT_BODY = { contact: 'chaos@example.com', address: '1 Chaos Lane, Fa
 export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   const log = options.log ?? (() => undefined);
   const run = `chaos_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const url = `${options.pgServerUrl}/${run}`;
+  const pgFailovers = options.postgresFailoverAtMs ?? [];
+  const patroni = pgFailovers.length > 0 ? await startPatroniCluster() : undefined;
+  const url = patroni ? patroni.url(run) : `${options.pgServerUrl}/${run}`;
   await prepareDatabase(url);
   const pool = new Pool({ connectionString: url, max: 4 });
   pool.on('error', () => undefined);
@@ -80,6 +114,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   const redisEnv: Record<string, string> = sentinels ? sentinels.env : { REDIS_URL: options.redisUrl };
   const redis = createRedis(redisTopology(redisEnv), 'blocking', 'checkout-chaos');
   redis.on('error', () => undefined);
+  /** The Redis server to forward a partitioned host's worker to: the Sentinel master now, or the one server. */
+  const redisMaster = async () => (sentinels ? sentinels.master() : hostPortOf(options.redisUrl));
   const prefix = `chaos-${randomBytes(4).toString('hex')}`;
   const stream = `${prefix}:ml:events`;
   const env = {
@@ -96,11 +132,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   };
   const workers: ServiceProcess[] = [];
   const retired: ServiceProcess[] = [];
-  let api: ServiceProcess | undefined;
+  const apis: Array<{ process: ServiceProcess; port: number }> = [];
+  let balancer: HttpBalancer | undefined;
+  let partitioned: { host: LocalHost; proxies: TcpProxy[] } | undefined;
   try {
-    const started = await startApiProcess(env);
-    api = started.api;
-    const baseUrl = started.baseUrl;
+    const apiCount = options.apis ?? 1;
+    const apiPorts = await freePorts(apiCount);
+    for (const [i, port] of apiPorts.entries()) {
+      apis.push({ process: (await startApiProcess(env, { port, name: `api-${i + 1}` })).api, port });
+    }
+    if (apiCount > 1) balancer = await startHttpBalancer(apiPorts.map((port) => ({ host: '127.0.0.1', port })));
+    const baseUrl = balancer?.url ?? `http://127.0.0.1:${apiPorts[0]}`;
     const { rows: products } = await pool.query<{ id: string }>(
       `INSERT INTO products (name, price, stock) SELECT 'Chaos ' || g, (g || '.50')::numeric, $2 FROM generate_series(1, $1) g RETURNING id`,
       [options.products, options.stock],
@@ -123,13 +165,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       cartsAtCheckout.set(user.id, lines);
     }
     for (let i = 0; i < options.workers; i += 1) workers.push(await startWorkerProcess(env, `worker-${i}`));
+    if ((options.partitionAtMs ?? []).length > 0) {
+      // one more worker, on a host of its own: it reaches PostgreSQL and Redis through forwarders on the link
+      const host = createHost();
+      const database = new URL(url);
+      // its Redis forwarder follows the master, as HAProxy checking `role:master` would (Sentinel would hand the host
+      // addresses on the machine's loopback, which it cannot reach)
+      const proxies = await Promise.all([
+        startTcpProxy({ host: database.hostname, port: Number(database.port || 5432) }, { listenHost: host.machineAddress }),
+        startTcpProxy(redisMaster, { listenHost: host.machineAddress }),
+      ]);
+      partitioned = { host, proxies };
+      const hostEnv = { ...env, DATABASE_URL: proxies[0].via(url), REDIS_URL: `redis://${host.machineAddress}:${proxies[1].port}`, REDIS_SENTINELS: '', REDIS_SENTINEL_NAME: '' };
+      retired.push(await startWorkerProcess(hostEnv, 'worker-on-its-own-host', { wrap: host.wrap }));
+    }
     log(`${options.users} carts filled, ${options.workers} workers up; faults for ${options.windowMs} ms`);
 
     const figures: ChaosFigures = {
       orders: 0,
       placed: 0,
       failed: 0,
-      faults: { workerKills: 0, redisFlushes: 0, redisFailovers: 0, backendTerminations: 0, subscriberCuts: 0 },
+      faults: { workerKills: 0, apiKills: 0, redisFlushes: 0, redisFailovers: 0, postgresFailovers: 0, partitions: 0, backendTerminations: 0, subscriberCuts: 0 },
       secondsToAllFinal: 0,
       eventsRepublished: 0,
       checkoutRequests: 0,
@@ -162,9 +218,37 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
           log(`Sentinel promoted ${promoted.host}:${promoted.port}`);
         }),
       ),
+      ...pgFailovers.map((at) =>
+        schedule(at, async () => {
+          const old = await patroni!.killPrimary();
+          figures.faults.postgresFailovers += 1;
+          log(`killed the PostgreSQL primary ${old.name}`);
+          const promoted = await patroni!.promoted(old);
+          log(`Patroni promoted ${promoted.name}`);
+        }),
+      ),
+      ...(options.killApiAtMs ?? []).map((at) =>
+        schedule(at, async () => {
+          const victim = apis[Math.floor(Math.random() * apis.length)]!;
+          await victim.process.stop('SIGKILL');
+          figures.faults.apiKills += 1;
+          log(`killed ${victim.process.name}; HAProxy sends its traffic to the others`);
+          victim.process = (await startApiProcess(env, { port: victim.port, name: victim.process.name })).api;
+        }),
+      ),
+      ...(options.partitionAtMs ?? []).map((at) =>
+        schedule(at, async () => {
+          partitioned!.host.partition();
+          figures.faults.partitions += 1;
+          log(`cut the worker on its own host off for ${options.partitionMs ?? 10_000} ms`);
+          await new Promise((resolve) => setTimeout(resolve, options.partitionMs ?? 10_000));
+          partitioned!.host.heal();
+          log('healed its link');
+        }),
+      ),
       ...options.terminateBackendsAtMs.map((at) =>
         schedule(at, async () => {
-          const terminated = await terminate(['checkout-worker', 'checkout-relay']);
+          const terminated = await retried(() => terminate(['checkout-worker', 'checkout-relay']));
           figures.faults.backendTerminations += 1;
           log(`terminated ${terminated} worker backends`);
         }),
@@ -207,7 +291,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     await Promise.all(faults);
     const lastFault = Date.now();
     log('faults over; waiting for every order to be final');
-    await waitFor('every order final', async () => (await pool.query(`SELECT 1 FROM orders WHERE status = 'pending' LIMIT 1`)).rowCount === 0, {
+    // a database failing over answers nothing for a while: not yet
+    const none = (sql: string) => async () => (await pool.query(sql).catch(() => undefined))?.rowCount === 0;
+    await waitFor('every order final', none(`SELECT 1 FROM orders WHERE status = 'pending' LIMIT 1`), {
       timeoutMs: options.settleMs,
       intervalMs: 100,
     }).catch((error: Error) => figures.violations.push(error.message));
@@ -223,7 +309,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       .finally(() => clearTimeout(giveUp));
     await waitFor(
       'every event published',
-      async () => (await pool.query(`SELECT 1 FROM outbox_events WHERE published_at IS NULL LIMIT 1`)).rowCount === 0,
+      none(`SELECT 1 FROM outbox_events WHERE published_at IS NULL LIMIT 1`),
       { timeoutMs: options.settleMs, intervalMs: 100 },
     ).catch((error: Error) => figures.violations.push(error.message));
 
@@ -240,14 +326,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     if (figures.orders !== options.users) figures.violations.push(`${figures.orders} orders for ${options.users} shoppers`);
     return figures;
   } finally {
-    await Promise.all([api, ...workers].map((service) => service?.stop('SIGKILL')));
+    partitioned?.host.heal();
+    const services = [...apis.map((api) => api.process), ...workers, ...retired];
+    if (options.logDir) writeLogs(options.logDir, services);
+    await Promise.all(services.map((service) => service.stop('SIGKILL')));
+    await balancer?.stop();
+    if (partitioned) {
+      await Promise.all(partitioned.proxies.map((proxy) => proxy.close()));
+      partitioned.host.remove();
+    }
     await pool.end();
     await retried(() => deleteDeploymentKeys(redis, { prefix, stream })).catch(() => undefined);
     await closeRedis(redis);
     await sentinels?.stop();
-    const admin = new Pool({ connectionString: `${options.pgServerUrl}/postgres`, max: 1 });
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(run)} WITH (FORCE)`);
-    await admin.end();
+    if (patroni) {
+      // its own cluster: its files go with it
+      await patroni.stop();
+    } else {
+      const admin = new Pool({ connectionString: `${options.pgServerUrl}/postgres`, max: 1 });
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(run)} WITH (FORCE)`);
+      await admin.end();
+    }
   }
 }
 
@@ -274,11 +373,22 @@ async function send(
       });
       const text = await response.text();
       if (expected.includes(response.status)) return text ? JSON.parse(text) : undefined;
-      if (response.status < 500 || attempt >= 20) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+      if (response.status < 500 || attempt >= 40) throw new Error(`${method} ${path}: ${response.status} ${text}`);
     } catch (error) {
-      if (attempt >= 20 || (error as Error).message.startsWith(`${method} ${path}:`)) throw error;
+      if (attempt >= 40 || (error as Error).message.startsWith(`${method} ${path}:`)) throw error;
     }
     await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+  }
+}
+
+/** Writes each process's log lines to `<dir>/<name>[-n].log` (an API restarted keeps its name: numbered). */
+function writeLogs(dir: string, services: ServiceProcess[]): void {
+  mkdirSync(dir, { recursive: true });
+  const seen = new Map<string, number>();
+  for (const service of services) {
+    const n = (seen.get(service.name) ?? 0) + 1;
+    seen.set(service.name, n);
+    writeFileSync(join(dir, `${service.name}${n > 1 ? `-${n}` : ''}.log`), `${service.lines.join('\n')}\n`);
   }
 }
 
@@ -288,7 +398,7 @@ async function retried<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      if (attempt >= 20) throw error;
+      if (attempt >= 40) throw error;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -300,4 +410,9 @@ async function killClients(redis: RedisClient, name: string): Promise<number> {
   const ids = [...clients.matchAll(/^id=(\d+) .* name=(\S+) /gm)].filter(([, , client]) => client === name).map(([, id]) => id!);
   for (const id of ids) await redis.call('CLIENT', 'KILL', 'ID', id);
   return ids.length;
+}
+
+function hostPortOf(url: string): { host: string; port: number } {
+  const { hostname, port } = new URL(url);
+  return { host: hostname, port: Number(port || 6379) };
 }

@@ -96,13 +96,13 @@ export function spawnService(
   };
 }
 
-/** Starts the API on a free port; resolves once it listens. */
+/** Starts the API on `port` (0: a free one); resolves once it listens. */
 export async function startApiProcess(
   env: Record<string, string>,
-  { compiled = false }: { compiled?: boolean } = {},
+  { compiled = false, port = 0, name = 'api' }: { compiled?: boolean; port?: number; name?: string } = {},
 ): Promise<{ api: ServiceProcess; baseUrl: string }> {
   const entry = compiled ? 'dist/api/main.js' : 'api/main.ts';
-  const api = spawnService('api', entry, { ...env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1' });
+  const api = spawnService(name, entry, { ...env, LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1' });
   const line = await api.waitForLine(/Server listening at http:\/\/127\.0\.0\.1:\d+/);
   const baseUrl = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1]!;
   return { api, baseUrl };

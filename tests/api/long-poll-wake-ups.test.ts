@@ -6,7 +6,7 @@ import { announceStatusChanges } from '../../shared/orders/status-announcements'
 import { closeRedis, createRedis, type RedisClient } from '../../shared/redis/redis-connection';
 import { createTestDatabase } from '../support/test-database';
 import { testConfig } from '../support/test-app';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../../deploy/local/tcp-proxy';
 import { bearer, tokenFor } from '../support/tokens';
 
 const RECHECK_MS = 1_000;

@@ -10,7 +10,7 @@ import { admin, newUser } from '../support/actors';
 import { injectClient } from '../support/api-client';
 import { givenFor } from '../support/given';
 import { routesFor } from '../support/routes';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../../deploy/local/tcp-proxy';
 import { testConfig } from '../support/test-app';
 import { createTestDatabase } from '../support/test-database';
 

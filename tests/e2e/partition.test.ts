@@ -5,7 +5,7 @@ import type { ServiceProcess } from '../../shared/process/service-process';
 import { givenFor } from '../support/given';
 import { expectInvariants } from '../support/invariants';
 import { startStack, type Stack } from '../support/stack';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../../deploy/local/tcp-proxy';
 
 jest.setTimeout(150_000);
 

@@ -1,4 +1,6 @@
-import { createRedis, type RedisClient } from '../../shared/redis/redis-connection';
+import { closeRedis, createRedis, type RedisClient } from '../../shared/redis/redis-connection';
+import { DEFAULT_REDIS_URL } from '../../shared/redis/redis-topology';
+import { startTcpProxy } from '../../deploy/local/tcp-proxy';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { cancelOrder } from '../../shared/orders/order-service';
@@ -268,6 +270,38 @@ describe('outbox relay: at least once, in order per order, one leader', () => {
     expect(ids.filter((id) => !counts.has(id))).toEqual([]);
     // after de-duplication by event_id, the user's events are in commit order
     expect([...counts.keys()]).toEqual(ids);
+  });
+
+  it('a leader that cannot reach Redis steps down: a relay that can publishes, nothing lost', async () => {
+    const stream = newStream('redis-unreachable');
+    const userId = newUserId('unreachable');
+    const { hostname, port } = new URL(t.config.REDIS_URL ?? DEFAULT_REDIS_URL);
+    const proxy = await startTcpProxy({ host: hostname, port: Number(port || 6379) });
+    const cutOff = createRedis({ kind: 'server', url: proxy.via(t.config.REDIS_URL ?? DEFAULT_REDIS_URL) }, 'blocking', 'checkout-relay');
+    cutOff.on('error', () => undefined);
+    const leader = new OutboxRelay(cutOff, relaySettings(t.config, { stream, pollMs: 50, redisStepMs: 1_000 }), silentLog);
+    const standby = newRelay({ stream, pollMs: 50 });
+    try {
+      leader.start();
+      await commitCartEvents(userId, 3);
+      await untilAllPublished();
+      standby.start();
+
+      // the leader's Redis goes away (refused and reset): its commands wait in the client's queue
+      proxy.refuse(true);
+      proxy.cut();
+      const ids = await commitCartEvents(userId, 5);
+
+      await untilAllPublished();
+      expect(leader.published).toBe(3);
+      expect(standby.published).toBeGreaterThanOrEqual(5);
+      const counts = countById(await readStream(redis, stream));
+      expect(ids.filter((id) => !counts.has(id))).toEqual([]);
+    } finally {
+      await Promise.all([leader.stop(), standby.stop()]);
+      await closeRedis(cutOff);
+      await proxy.close();
+    }
   });
 
   it('stop() returns promptly while the relay is busy publishing a backlog (pollMs 5000)', async () => {

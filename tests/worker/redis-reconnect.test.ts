@@ -1,7 +1,7 @@
 import { waitFor } from '../../shared/async/wait-for';
 import { givenFor } from '../support/given';
 import { startStack, type Stack } from '../support/stack';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../../deploy/local/tcp-proxy';
 
 jest.setTimeout(90_000);
 

@@ -1,7 +1,7 @@
 import { ReplyError } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { withTimeout } from '../../shared/async/with-timeout';
+import { TimedOut, withTimeout } from '../../shared/async/with-timeout';
 import { ADVISORY_LOCKS, createSession, destroySession, tryAdvisoryLock, type Session } from '../../shared/db/session';
 import {
   beginRelayEpoch,
@@ -30,6 +30,11 @@ export interface RelaySettings {
    * (the master's append-only file); `replica` WAIT (one replica).
    */
   durability?: StreamDurability;
+  /**
+   * Each Redis step of a leader (read the marker, append a batch, write the marker) waits at most this long (10 s);
+   * then the leader steps down: a relay that cannot reach Redis must not keep the lock from one that can.
+   */
+  redisStepMs?: number;
 }
 
 export interface RelayEvents {
@@ -41,6 +46,7 @@ export interface RelayEvents {
 
 const PURGE_EVERY_MS = 60_000;
 const PURGE_BATCH = 1_000;
+const REDIS_STEP_MS = 10_000;
 /** A durability confirmation waits at most this long per try. */
 const DURABILITY_WAIT_MS = 1_000;
 /** What a Redis answers that cannot confirm durability at all: no WAITAOF (before 7.2), or no append-only file. */
@@ -104,7 +110,7 @@ export class OutboxRelay {
     const { stream, maxLen } = this.settings;
     const expected = this.marker!;
     const next = { epoch: expected.epoch, batch: this.batch + 1 };
-    if (!(await appendBatch(this.redis, { stream, maxLen, expected, next }, rows))) {
+    if (!(await this.redisStep(appendBatch(this.redis, { stream, maxLen, expected, next }, rows)))) {
       // the marker moved under us: the next check finds out what Redis lost
       this.marker = undefined;
       return 0;
@@ -124,7 +130,7 @@ export class OutboxRelay {
    */
   async checkMarker(session: Session): Promise<void> {
     const { stream } = this.settings;
-    const found = await readMarker(this.redis, stream);
+    const found = await this.redisStep(readMarker(this.redis, stream));
     if (found && this.marker && found.epoch === this.marker.epoch && found.batch === this.marker.batch) return;
     const state = await readRelayState(session, stream);
     if (found && state && found.epoch === state.epoch) {
@@ -146,7 +152,7 @@ export class OutboxRelay {
     const republished = await beginRelayEpoch(session, { stream, epoch, republish: state !== null });
     const { batch } = (await readRelayState(session, stream))!;
     const marker = { epoch, batch: Math.max(this.batch, batch) };
-    await writeMarker(this.redis, stream, marker);
+    await this.redisStep(writeMarker(this.redis, stream, marker));
     this.marker = marker;
     this.batch = marker.batch;
     if (state) {
@@ -234,6 +240,21 @@ export class OutboxRelay {
       return local >= 1;
     }
     return (await withTimeout(DURABILITY_WAIT_MS * 2, master.wait(1, DURABILITY_WAIT_MS))) >= 1;
+  }
+
+  /**
+   * `work` on Redis, or an error after `redisStepMs`: the leader steps down (its caller lets the lock go) and the
+   * connection starts over, so a command still queued for an unreachable Redis is dropped, not run late.
+   */
+  private async redisStep<T>(work: Promise<T>): Promise<T> {
+    const { redisStepMs = REDIS_STEP_MS } = this.settings;
+    try {
+      return await withTimeout(redisStepMs, work);
+    } catch (error) {
+      if (!(error instanceof TimedOut)) throw error;
+      this.redis.disconnect(true);
+      throw new Error(`Redis did not answer within ${redisStepMs} ms: the relay steps down`, { cause: error });
+    }
   }
 
   private async purge(session: Session): Promise<void> {

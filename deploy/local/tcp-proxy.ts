@@ -33,8 +33,20 @@ export interface TcpProxy {
   close: () => Promise<void>;
 }
 
-/** Forwards connections to `target`; it listens on `listenHost` (127.0.0.1, or an address a test host reaches the machine at). */
-export async function startTcpProxy(target: { host: string; port: number }, { listenHost = '127.0.0.1' }: { listenHost?: string } = {}): Promise<TcpProxy> {
+export interface Address {
+  host: string;
+  port: number;
+}
+
+/**
+ * Forwards connections to `target` — an address, or a function asked for one at each new connection (to follow a
+ * server that moves, as a load balancer checking each server's role does); it listens on `listenHost` (127.0.0.1, or
+ * an address a test host reaches the machine at).
+ */
+export async function startTcpProxy(
+  target: Address | (() => Promise<Address>),
+  { listenHost = '127.0.0.1' }: { listenHost?: string } = {},
+): Promise<TcpProxy> {
   type Pair = { client: net.Socket; upstream: net.Socket; tap: Transform };
   let armed: { pattern: RegExp; done: () => void } | undefined;
   const pairs = new Set<Pair>();
@@ -49,12 +61,18 @@ export async function startTcpProxy(target: { host: string; port: number }, { li
     upstream.pause();
   };
   let refusing = false;
-  const server = net.createServer((client) => {
+  const server = net.createServer(async (client) => {
     if (refusing) {
       client.resetAndDestroy();
       return;
     }
-    const upstream = net.connect(target.port, target.host);
+    client.on('error', () => undefined);
+    const address = typeof target === 'function' ? await target().catch(() => undefined) : target;
+    if (!address || client.destroyed) {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = net.connect(address.port, address.host);
     const tap = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         const trap = armed;
