@@ -4,6 +4,7 @@ import { ConfigSchema } from '../shared/config/config-schema';
 import { workerPoolMax } from '../shared/db/pool-size';
 import {
   acceptAll,
+  acceptFloor,
   addToCartFloor,
   checkoutBurstFloor,
   checkoutRateFloor,
@@ -13,13 +14,15 @@ import {
 } from './floors/floors';
 import { checkFloorStatements } from './floors/statement-check';
 import { startPgBouncer } from '../deploy/local/pgbouncer';
+import { postgresCpuSeconds, processesCpuSeconds } from './harness/cpu';
 import { BenchEnvironment } from './harness/environment';
+import { round } from './harness/stats';
 import { cartProducts, createCatalogue, fillCarts, resetData, users, type Catalogue } from './harness/fixtures';
 import { commitInfo, machineInfo, writeResults, type BenchResults } from './report/results';
 import { benchRow, type BenchRow } from './report/rows';
 import { FULL_SETTINGS, QUICK_SETTINGS, type BenchSettings } from './settings';
 import { addToCartService } from './service/add-to-cart';
-import { checkoutBurstService, checkoutRateService } from './service/checkout';
+import { checkoutAcceptService, checkoutBurstService, checkoutRateService } from './service/checkout';
 import { coldStart } from './service/cold-start';
 import { longPollService } from './service/long-poll';
 import { orderPollService } from './service/order-poll';
@@ -312,6 +315,62 @@ async function measure(
       target: null,
     }),
   );
+
+  // accepting alone through HAProxy in front of 1, 2 API processes (no worker: the queue keeps the jobs), against
+  // the accept statements over as many connections as the API processes have together
+  const apiScaling: Array<{ processes: number; service: unknown; floor: unknown; runs: unknown }> = [];
+  const { checkouts: acceptCheckouts, connections: acceptConnections, warmup: acceptWarmup } = settings.apiScaling;
+  for (const processes of settings.apiScaling.processes) {
+    log(`accepting through HAProxy: ${acceptCheckouts} checkouts at ${acceptConnections} connections, ${processes} API process(es), best of ${rounds}`);
+    environment.rss.phase(`accepting through HAProxy, ${processes} API process(es)`);
+    const balanced = await environment.balancedApis(processes);
+    try {
+      const acceptUsers = users(`accept-${processes}`, acceptCheckouts);
+      const afresh = async (userIds: string[]) => {
+        await resetData(pool);
+        await environment.queue.obliterate({ force: true });
+        await freshCarts(userIds);
+      };
+      const service = async (userIds: string[]) => {
+        await afresh(userIds);
+        const cpu = () => ({ postgres: postgresCpuSeconds(), apis: processesCpuSeconds(balanced.pids.apis), haproxy: processesCpuSeconds(balanced.pids.balancer) });
+        const before = cpu();
+        const figures = await checkoutAcceptService(environment, balanced.url, userIds, { connections: acceptConnections });
+        const after = cpu();
+        const msPerCheckout = (key: keyof typeof before) => round(((after[key] - before[key]) * 1000) / userIds.length, 2);
+        return { ...figures, cpuMsPerCheckout: { postgres: msPerCheckout('postgres'), apis: msPerCheckout('apis'), haproxy: msPerCheckout('haproxy') } };
+      };
+      const floor = async (userIds: string[]) => {
+        await afresh(userIds);
+        return acceptFloor(environment, userIds, { callers: acceptConnections, poolMax: processes * apiPoolMax });
+      };
+      // the processes started here are cold: a warm-up through HAProxy first, not counted
+      const warmUsers = users(`accept-warm-${processes}`, acceptWarmup);
+      await service(warmUsers);
+      await floor(warmUsers);
+      const runs = await inRounds(rounds, () => service(acceptUsers), () => floor(acceptUsers));
+      const best202 = best(runs.service, (run) => run.perSecond);
+      const bestFloor = best(runs.floor, (run) => run.perSecond);
+      apiScaling.push({ processes, service: best202, floor: bestFloor, runs });
+      scalingRows.push(
+        benchRow({
+          id: `accept-${processes}-apis`,
+          path: `checkout accepted (POST /api/checkout → 202, ${acceptConnections} conn.) through HAProxy, ${processes} API process${processes > 1 ? 'es' : ''}, no worker`,
+          unit: 'req/s',
+          service: best202.perSecond,
+          floor: bestFloor.perSecond,
+          floorIs: `the accept statements, ${acceptConnections} callers over ${processes * apiPoolMax} connections (${processes} × DB_POOL_MAX ${apiPoolMax})`,
+          better: 'higher',
+          target: null,
+        }),
+      );
+    } finally {
+      await balanced.stop();
+      await resetData(pool);
+      await environment.queue.obliterate({ force: true });
+    }
+  }
+  figures['apiScaling'] = apiScaling;
 
   const apiRss = environment.rss.figures('api')!;
   const workerRss = environment.rss.figures('worker')!;

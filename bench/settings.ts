@@ -39,6 +39,8 @@ export interface BenchSettings {
   longPoll: { waiters: number; waitSeconds: number; settleMs: number; windowMs: number };
   /** Placement with 1, 2, 4 … worker processes; and with `pgbouncerProcesses` through a transaction-mode PgBouncer. */
   workerScaling: { processes: number[]; orders: number; pgbouncerProcesses: number };
+  /** Accepting alone (POST /api/checkout, no worker running) through HAProxy in front of 1, 2 … API processes. */
+  apiScaling: { processes: number[]; checkouts: number; connections: number; warmup: number };
 }
 
 const defaultOf = (name: 'DB_POOL_MAX' | 'WORKER_CONCURRENCY'): number => ConfigSchema.properties[name].default as number;
@@ -55,7 +57,8 @@ export const FULL_SETTINGS: BenchSettings = {
   orderPoll: { connections: 50, warmupMs: 2_000, durationMs: 10_000 },
   checkoutRate: { perSecond: 100, durationMs: 20_000 },
   longPoll: { waiters: 1_000, waitSeconds: 20, settleMs: 11_000, windowMs: 5_000 },
-  workerScaling: { processes: [1, 2, 4], orders: 3_000, pgbouncerProcesses: 2 },
+  workerScaling: { processes: [1, 2, 4, 8], orders: 3_000, pgbouncerProcesses: 2 },
+  apiScaling: { processes: [1, 2], checkouts: 3_000, connections: 64, warmup: 1_000 },
 };
 
 export const QUICK_SETTINGS: BenchSettings = {
@@ -70,5 +73,6 @@ export const QUICK_SETTINGS: BenchSettings = {
   orderPoll: { connections: 10, warmupMs: 200, durationMs: 1_000 },
   checkoutRate: { perSecond: 100, durationMs: 1_500 },
   longPoll: { waiters: 50, waitSeconds: 20, settleMs: 300, windowMs: 1_000 },
-  workerScaling: { processes: [1, 2, 4], orders: 100, pgbouncerProcesses: 2 },
+  workerScaling: { processes: [1, 2, 4, 8], orders: 100, pgbouncerProcesses: 2 },
+  apiScaling: { processes: [1, 2], checkouts: 150, connections: 16, warmup: 50 },
 };

@@ -157,6 +157,18 @@ export async function checkoutRateFloor(
   }
 }
 
+/** Accepting alone: `callers` accept a checkout each at once, over `poolMax` connections (the APIs' pools together). */
+export async function acceptFloor(environment: BenchEnvironment, userIds: string[], { callers, poolMax }: { callers: number; poolMax: number }): Promise<Throughput> {
+  const pool = environment.newPool(poolMax, 'floor-accept');
+  try {
+    const timer = new CallTimer();
+    await runCallers(userIds.length, callers, (i) => timer.time(() => withClient(pool, (client) => acceptCheckout(client, userIds[i]!, randomUUID()))));
+    return timer.throughput(userIds.length);
+  } finally {
+    await pool.end();
+  }
+}
+
 /** Accepts a checkout for every user (setup for the placement measurements; not timed); resolves with the order ids. */
 export async function acceptAll(environment: BenchEnvironment, userIds: string[], poolMax: number): Promise<string[]> {
   const pool = environment.newPool(poolMax, 'bench-setup-accept');

@@ -13,6 +13,7 @@ import { spawnService, type ServiceProcess } from '../../shared/process/service-
 import { createCheckoutQueue } from '../../shared/queue/checkout-queue';
 import { deleteDeploymentKeys } from '../../shared/queue/queue-keys';
 import { RssSampler } from './rss-sampler';
+import { startHttpBalancer } from '../../deploy/local/http-balancer';
 import { createRedis, type RedisClient } from '../../shared/redis/redis-connection';
 
 export interface EnvironmentOptions {
@@ -177,6 +178,32 @@ export class BenchEnvironment {
     return service;
   }
 
+  /**
+   * The API as `count` processes behind HAProxy (deploy/local/http-balancer, as `npm run fleet` runs it): the
+   * running API and `count - 1` more. Resolves with HAProxy's URL, once every process answers through it, and a
+   * stop for what it started.
+   */
+  async balancedApis(count: number): Promise<{ url: string; pids: { apis: number[]; balancer: number[] }; stop: () => Promise<void> }> {
+    const extra: Array<{ process: ServiceProcess; url: string }> = [];
+    try {
+      for (let i = 1; i < count; i += 1) extra.push(await this.spawnApi(`api-${i + 1}`));
+    } catch (error) {
+      await Promise.all(extra.map(({ process }) => process.stop('SIGTERM')));
+      throw error;
+    }
+    const backends = [this.baseUrl, ...extra.map(({ url }) => url)].map((url) => ({ host: '127.0.0.1', port: Number(new URL(url).port) }));
+    const balancer = await startHttpBalancer(backends);
+    return {
+      url: balancer.url,
+      pids: { apis: [this.apiPid, ...extra.map(({ process }) => process.child.pid!)], balancer: balancer.record().pids },
+      stop: async () => {
+        await balancer.stop();
+        for (const { process } of extra) this.rss.unwatch(process.child.pid!);
+        await Promise.all(extra.map(({ process }) => process.stop('SIGTERM')));
+      },
+    };
+  }
+
   /** SIGTERM (the graceful stop) and wait for the exits. */
   async stopWorkers(workers: ServiceProcess[]): Promise<void> {
     await Promise.all(
@@ -217,24 +244,36 @@ export class BenchEnvironment {
    * to count their consumers).
    */
   private async startApi(): Promise<void> {
+    const { process, url } = await this.spawnApi('api');
+    this.api = process;
+    this.baseUrl = url;
+  }
+
+  /** An API process with the bench's environment on a free port, once it answers `GET /`; its memory sampled. */
+  private async spawnApi(name: string): Promise<{ process: ServiceProcess; url: string }> {
     const port = await freePort();
-    const api = spawnService('api', this.entry('api/main'), { ...this.serviceEnv, PORT: String(port), HOST: '127.0.0.1' });
-    this.api = api;
-    this.baseUrl = `http://127.0.0.1:${port}`;
-    await waitFor(
-      'the API to answer GET /',
-      async () => {
-        if (api.child.exitCode !== null || api.child.signalCode !== null) {
-          throw new Error(`the API exited while starting:\n${api.lines.slice(-20).join('\n')}`);
-        }
-        return fetch(`${this.baseUrl}/`).then(
-          (response) => response.ok,
-          () => false,
-        );
-      },
-      { timeoutMs: 60_000, intervalMs: 100 },
-    );
+    const api = spawnService(name, this.entry('api/main'), { ...this.serviceEnv, PORT: String(port), HOST: '127.0.0.1' });
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitFor(
+        `${name} to answer GET /`,
+        async () => {
+          if (api.child.exitCode !== null || api.child.signalCode !== null) {
+            throw new Error(`${name} exited while starting:\n${api.lines.slice(-20).join('\n')}`);
+          }
+          return fetch(`${url}/`).then(
+            (response) => response.ok,
+            () => false,
+          );
+        },
+        { timeoutMs: 60_000, intervalMs: 100 },
+      );
+    } catch (error) {
+      await api.stop('SIGKILL');
+      throw error;
+    }
     this.rss.watch(api.child.pid!, 'api');
+    return { process: api, url };
   }
 }
 

@@ -31,17 +31,7 @@ export async function checkoutBurstService(
 ): Promise<CheckoutBurstFigures> {
   for (const userId of userIds) environment.token(userId);
   const start = performance.now();
-  const accept = await closedLoop(environment.baseUrl, {
-    connections,
-    amount: userIds.length,
-    requestFor: (i) => ({
-      method: 'POST',
-      path: '/api/checkout',
-      token: environment.token(userIds[i % userIds.length]!),
-      body: CHECKOUT_BODY,
-      headers: { 'idempotency-key': randomUUID() },
-    }),
-  });
+  const accept = await checkoutAcceptService(environment, environment.baseUrl, userIds, { connections });
   // a checkout that was not answered 202 made no order
   const end = await untilOrdersFinal(environment.pool, accept.statuses['202'] ?? 0, PLACEMENT_TIMEOUT_MS);
   const seconds = (end - start) / 1000;
@@ -53,6 +43,29 @@ export async function checkoutBurstService(
     accept,
     orders,
   };
+}
+
+/**
+ * Accepting alone: every user checks out once through `url` (`connections` at once, each with its own
+ * Idempotency-Key) while no worker runs; the clock stops at the last answer.
+ */
+export function checkoutAcceptService(
+  environment: BenchEnvironment,
+  url: string,
+  userIds: string[],
+  { connections }: { connections: number },
+): Promise<Throughput & { statuses: Record<string, number> }> {
+  return closedLoop(url, {
+    connections,
+    amount: userIds.length,
+    requestFor: (i) => ({
+      method: 'POST',
+      path: '/api/checkout',
+      token: environment.token(userIds[i % userIds.length]!),
+      body: CHECKOUT_BODY,
+      headers: { 'idempotency-key': randomUUID() },
+    }),
+  });
 }
 
 /**

@@ -1,6 +1,8 @@
 import { enqueueCheckout } from '../../shared/queue/checkout-queue';
 import type { BenchEnvironment } from '../harness/environment';
+import { postgresCpuSeconds, processesCpuSeconds } from '../harness/cpu';
 import { ordersByStatus, untilOrdersFinal } from '../harness/fixtures';
+import { round } from '../harness/stats';
 
 export interface WorkerScalingFigures {
   processes: number;
@@ -8,6 +10,8 @@ export interface WorkerScalingFigures {
   seconds: number;
   placedPerSecond: number;
   statuses: Record<string, number>;
+  /** CPU spent per placed order, in ms: by PostgreSQL (every backend) and by the worker processes. */
+  cpuMsPerOrder: { postgres: number; workers: number };
 }
 
 /**
@@ -26,9 +30,12 @@ export async function workerScalingService(
   await Promise.all(orders.map((order) => enqueueCheckout(environment.queue, { ...order, requestId: `bench-${order.orderId}` })));
   const workers = await environment.startWorkers(processes, env);
   try {
+    const pids = workers.map((worker) => worker.child.pid!);
+    const cpuBefore = { postgres: postgresCpuSeconds(), workers: processesCpuSeconds(pids) };
     const start = performance.now();
     await environment.queue.resume();
     const end = await untilOrdersFinal(environment.pool, orders.length, 600_000);
+    const cpuAfter = { postgres: postgresCpuSeconds(), workers: processesCpuSeconds(pids) };
     const seconds = (end - start) / 1000;
     const statuses = await ordersByStatus(environment.pool);
     return {
@@ -37,6 +44,10 @@ export async function workerScalingService(
       seconds: Math.round(seconds * 100) / 100,
       placedPerSecond: Math.round((statuses['placed'] ?? 0) / seconds),
       statuses,
+      cpuMsPerOrder: {
+        postgres: round(((cpuAfter.postgres - cpuBefore.postgres) * 1000) / orders.length, 2),
+        workers: round(((cpuAfter.workers - cpuBefore.workers) * 1000) / orders.length, 2),
+      },
     };
   } finally {
     await environment.stopWorkers(workers);

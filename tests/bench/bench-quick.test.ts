@@ -41,7 +41,10 @@ describe('npm run bench (quick)', () => {
         'placement-1-workers',
         'placement-2-workers',
         'placement-4-workers',
+        'placement-8-workers',
         'placement-pgbouncer',
+        'accept-1-apis',
+        'accept-2-apis',
       ]);
       const notFinite = results.rows.filter(
         (row) => !Number.isFinite(row.service) || (row.floor !== null && !Number.isFinite(row.floor)),
