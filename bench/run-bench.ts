@@ -5,6 +5,7 @@ import { workerPoolMax } from '../shared/db/pool-size';
 import {
   acceptAll,
   acceptFloor,
+  groupPlacementFloor,
   addToCartFloor,
   checkoutBurstFloor,
   checkoutRateFloor,
@@ -86,7 +87,7 @@ export async function runBench(options: BenchOptions = {}): Promise<{ results: B
         ),
         apiPoolMax: settings.apiPoolMax,
         workerConcurrency: settings.workerConcurrency,
-        workerPoolMax: workerPoolMax({ DB_POOL_MAX: settings.apiPoolMax, WORKER_CONCURRENCY: settings.workerConcurrency }),
+        workerPoolMax: workerPoolMax({ DB_POOL_MAX: settings.apiPoolMax, PLACEMENT_GROUPS_IN_FLIGHT: settings.placementGroupsInFlight }),
       },
       floorStatements,
       rows,
@@ -106,8 +107,7 @@ async function measure(
   log: (message: string) => void,
 ): Promise<{ rows: BenchRow[]; figures: Record<string, unknown>; floorStatements: BenchResults['floorStatements'] }> {
   const { pool } = environment;
-  const { apiPoolMax, workerConcurrency, cartLines } = settings;
-  const poolOfWorker = workerPoolMax({ DB_POOL_MAX: apiPoolMax, WORKER_CONCURRENCY: workerConcurrency });
+  const { apiPoolMax, cartLines } = settings;
   const maxLines = ConfigSchema.properties.CART_MAX_LINES.default as number;
   const orderReadsInFlight = ConfigSchema.properties.ORDER_READS_IN_FLIGHT.default as number;
   const figures: Record<string, unknown> = {};
@@ -166,7 +166,7 @@ async function measure(
   const { checkouts, connections: burstConnections, warmup: burstWarmup } = settings.burst;
   log(`checkout end to end: ${checkouts} at ${burstConnections} connections, 1 worker, best of ${rounds} (after ${burstWarmup} not counted)`);
   environment.rss.phase('checkout end to end');
-  const burstFloorOptions = { callers: burstConnections, acceptPoolMax: apiPoolMax, placers: workerConcurrency, placePoolMax: poolOfWorker };
+  const burstFloorOptions = { callers: burstConnections, acceptPoolMax: apiPoolMax, placers: PER_ORDER_PLACERS, placePoolMax: PER_ORDER_PLACERS };
   const burstService = async (userIds: string[]) => {
     await freshCarts(userIds);
     return checkoutBurstService(environment, userIds, { connections: burstConnections });
@@ -208,7 +208,7 @@ async function measure(
   log(`checkout at ${perSecond}/s for ${rateMs} ms, 1 worker placing, best of ${rounds}`);
   environment.rss.phase('checkout at a fixed rate');
   const rateUsers = users('rate', Math.round((perSecond * rateMs) / 1000));
-  const rateFloorOptions = { perSecond, acceptPoolMax: apiPoolMax, placers: workerConcurrency, placePoolMax: poolOfWorker };
+  const rateFloorOptions = { perSecond, acceptPoolMax: apiPoolMax, placers: PER_ORDER_PLACERS, placePoolMax: PER_ORDER_PLACERS };
   const rateRuns = await inRounds(
     rounds,
     async () => {
@@ -236,9 +236,11 @@ async function measure(
   await resetData(pool);
   figures['longPoll'] = longPoll;
 
-  // placement alone, with 1, 2, 4 worker processes, against the placement statements at as many connections
-  const scaling: Array<{ processes: number; service: unknown; floor: unknown; runs: unknown }> = [];
+  // placement alone, with 1, 2, 4, 8 worker processes, against the placement statements over as many connections in
+  // groups (the group floor) and one transaction per order (the per-order floor)
+  const scaling: Array<{ processes: number; service: unknown; floor: unknown; perOrderFloor: unknown; runs: unknown }> = [];
   const scalingRows: BenchRow[] = [];
+  const { placementGroupsInFlight, placementGroupMax } = settings;
   for (const processes of settings.workerScaling.processes) {
     const { orders } = settings.workerScaling;
     log(`placement: ${orders} orders, ${processes} worker process(es), best of ${rounds}`);
@@ -248,6 +250,8 @@ async function measure(
       await freshCarts(scaleUsers);
       return acceptAll(environment, scaleUsers, apiPoolMax);
     };
+    const transactions = processes * placementGroupsInFlight;
+    const perOrderPlacers = Math.min(processes * PER_ORDER_PLACERS, 40);
     const runs = await inRounds(
       rounds,
       async () => {
@@ -255,22 +259,37 @@ async function measure(
         const jobs = accepted.map((orderId, i) => ({ orderId, userId: scaleUsers[i]! }));
         return workerScalingService(environment, jobs, processes);
       },
-      async () => placementFloor(environment, await pendingOrders(), processes * workerConcurrency),
+      async () => ({
+        group: await groupPlacementFloor(environment, await pendingOrders(), { transactions, groupSize: placementGroupMax }),
+        perOrder: await placementFloor(environment, await pendingOrders(), perOrderPlacers),
+      }),
     );
     await resetData(pool);
     const service = best(runs.service, (run) => run.placedPerSecond);
-    const floor = best(runs.floor, (run) => run.perSecond);
-    scaling.push({ processes, service, floor, runs });
+    const floor = best(runs.floor, (run) => run.group.perSecond).group;
+    const perOrderFloor = best(runs.floor, (run) => run.perOrder.perSecond).perOrder;
+    scaling.push({ processes, service, floor, perOrderFloor, runs });
+    const path = `placement, ${processes} worker process${processes > 1 ? 'es' : ''} (${orders.toLocaleString('en-US')} orders)`;
     scalingRows.push(
       benchRow({
         id: `placement-${processes}-workers`,
-        path: `placement, ${processes} worker process${processes > 1 ? 'es' : ''} (${orders.toLocaleString('en-US')} orders)`,
+        path,
         unit: 'placed/s',
         service: service.placedPerSecond,
         floor: floor.perSecond,
-        floorIs: `the placement statements, ${processes * workerConcurrency} transactions at once (${processes} × WORKER_CONCURRENCY ${workerConcurrency}), each on its own connection`,
+        floorIs: `the group floor: the placement statements in groups of ${placementGroupMax} (PLACEMENT_GROUP_MAX), ${transactions} transactions at once (${processes} × PLACEMENT_GROUPS_IN_FLIGHT ${placementGroupsInFlight}), each on its own connection`,
         better: 'higher',
-        target: null,
+        target: processes === 1 ? { kind: 'min-ratio', ratio: 0.7 } : null,
+      }),
+      benchRow({
+        id: `placement-${processes}-workers-per-order`,
+        path: `${path}, beside one transaction per order`,
+        unit: 'placed/s',
+        service: service.placedPerSecond,
+        floor: perOrderFloor.perSecond,
+        floorIs: `the per-order floor: the placement statements one order per transaction, ${perOrderPlacers} at once, each on its own connection (what placing an order per transaction could do at best)`,
+        better: 'higher',
+        target: processes === 1 ? { kind: 'min-ratio', ratio: 2 } : null,
       }),
     );
   }
@@ -377,7 +396,7 @@ async function measure(
   figures['rss'] = { api: apiRss, worker: workerRss, peakByMeasurement: environment.rss.peaksByPhase() };
 
   const rateLabel = `${perSecond}/s offered, 1 worker placing`;
-  const acceptFloorIs = `the accept statements at the same offered rate over ${apiPoolMax} connections while ${workerConcurrency} connections place (from scheduled start to commit)`;
+  const acceptFloorIs = `the accept statements at the same offered rate over ${apiPoolMax} connections while ${PER_ORDER_PLACERS} connections place one order per transaction (from scheduled start to commit)`;
   const rows: BenchRow[] = [
     benchRow({
       id: 'add-to-cart',
@@ -407,7 +426,7 @@ async function measure(
       unit: 'placed/s',
       service: burstBest.service.placedPerSecond,
       floor: burstBest.floor.placedPerSecond,
-      floorIs: `accept statements (${burstConnections} callers over ${apiPoolMax} connections) and placement statements (${workerConcurrency} at once) together, until all are placed`,
+      floorIs: `accept statements (${burstConnections} callers over ${apiPoolMax} connections) and placement statements (one order per transaction, ${PER_ORDER_PLACERS} at once) together, until all are placed: the per-order floor`,
       better: 'higher',
       target: { kind: 'min-ratio', ratio: 0.7 },
     }),
@@ -492,6 +511,9 @@ async function measure(
  * alternating from round to round (service first, then floor first, …) so
  * that a drift of the machine does not favour either side.
  */
+/** Per-order placements at once per worker process in the per-order floor (the old WORKER_CONCURRENCY default). */
+const PER_ORDER_PLACERS = 5;
+
 async function inRounds<S, F>(rounds: number, service: () => Promise<S>, floor: () => Promise<F>): Promise<{ service: S[]; floor: F[] }> {
   const runs = { service: [] as S[], floor: [] as F[] };
   for (let round = 0; round < rounds; round += 1) {

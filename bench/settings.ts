@@ -20,6 +20,10 @@ export interface BenchSettings {
   /** The API's and a worker's settings as `npm run start:*` has them (the service's defaults). */
   apiPoolMax: number;
   workerConcurrency: number;
+  /** PLACEMENT_GROUPS_IN_FLIGHT as shipped: a worker's placement transactions at once. */
+  placementGroupsInFlight: number;
+  /** PLACEMENT_GROUP_MAX as shipped: orders per placement transaction at most. */
+  placementGroupMax: number;
   addToCart: { connections: number; warmup: number; requests: number; users: number };
   /**
    * End to end: this many checkouts at `connections`, accept and placement together, until all are final;
@@ -43,7 +47,7 @@ export interface BenchSettings {
   apiScaling: { processes: number[]; checkouts: number; connections: number; warmup: number };
 }
 
-const defaultOf = (name: 'DB_POOL_MAX' | 'WORKER_CONCURRENCY'): number => ConfigSchema.properties[name].default as number;
+const defaultOf = (name: 'DB_POOL_MAX' | 'WORKER_CONCURRENCY' | 'PLACEMENT_GROUPS_IN_FLIGHT' | 'PLACEMENT_GROUP_MAX'): number => ConfigSchema.properties[name].default as number;
 
 export const FULL_SETTINGS: BenchSettings = {
   quick: false,
@@ -52,6 +56,8 @@ export const FULL_SETTINGS: BenchSettings = {
   cartLines: 3,
   apiPoolMax: defaultOf('DB_POOL_MAX'),
   workerConcurrency: defaultOf('WORKER_CONCURRENCY'),
+  placementGroupsInFlight: defaultOf('PLACEMENT_GROUPS_IN_FLIGHT'),
+  placementGroupMax: defaultOf('PLACEMENT_GROUP_MAX'),
   addToCart: { connections: 64, warmup: 1_000, requests: 10_000, users: 2_000 },
   burst: { checkouts: 3_000, connections: 64, warmup: 3_000 },
   orderPoll: { connections: 50, warmupMs: 2_000, durationMs: 10_000 },
@@ -68,6 +74,8 @@ export const QUICK_SETTINGS: BenchSettings = {
   cartLines: 3,
   apiPoolMax: FULL_SETTINGS.apiPoolMax,
   workerConcurrency: FULL_SETTINGS.workerConcurrency,
+  placementGroupsInFlight: FULL_SETTINGS.placementGroupsInFlight,
+  placementGroupMax: FULL_SETTINGS.placementGroupMax,
   addToCart: { connections: 16, warmup: 50, requests: 300, users: 100 },
   burst: { checkouts: 150, connections: 16, warmup: 50 },
   orderPoll: { connections: 10, warmupMs: 200, durationMs: 1_000 },

@@ -8,6 +8,7 @@ import { createCheckoutQueue } from '../shared/queue/checkout-queue';
 import { closeRedis, createRedis, reportTrouble } from '../shared/redis/redis-connection';
 import { CheckoutConsumer } from './checkout/checkout-consumer';
 import { createCheckoutProcessor } from './checkout/checkout-processor';
+import { groupingPlacer } from '../shared/placement/place-order';
 import { startMetricsServer } from './metrics/metrics-server';
 import { createWorkerMetrics } from './metrics/worker-metrics';
 import { startReconciler } from './reconciler/reconciler';
@@ -52,7 +53,12 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     void announceStatusChanges(queueConnection, config.QUEUE_PREFIX, orderIds).catch((error: unknown) =>
       log.warn({ err: error, order_ids: orderIds }, 'status change not announced; waiters re-read it'),
     );
-  const consumer = new CheckoutConsumer(config, queue, createCheckoutProcessor(db, log, metrics, announce), log);
+  const consumer = new CheckoutConsumer(config, queue, createCheckoutProcessor(
+      groupingPlacer(db, { maxInFlight: config.PLACEMENT_GROUPS_IN_FLIGHT, maxBatch: config.PLACEMENT_GROUP_MAX }),
+      log,
+      metrics,
+      announce,
+    ), log);
 
   const reconciler = startReconciler(
     db,

@@ -3,7 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { BenchEnvironment } from '../harness/environment';
 import { runOpenLoop } from '../harness/open-loop';
 import { AsyncQueue, CallTimer, runCallers, runCallersFor, summarize, throughput, type LatencySummary, type Throughput } from '../harness/stats';
-import { acceptCheckout, addToCart, placeOrder, readOrder } from './flows';
+import { acceptCheckout, addToCart, placeOrder, placeOrders, readOrder } from './flows';
 
 /**
  * The floors: each hot path's statements (flows.ts) driven like the service
@@ -178,6 +178,33 @@ export async function acceptAll(environment: BenchEnvironment, userIds: string[]
       orderIds[i] = await withClient(pool, (client) => acceptCheckout(client, userIds[i]!, randomUUID()));
     });
     return orderIds;
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
+ * Placement alone, in groups: `transactions` at once, each on its own connection, each taking the next
+ * `groupSize` orders (or fewer, at the end) into one transaction, until every order is placed.
+ */
+export async function groupPlacementFloor(
+  environment: BenchEnvironment,
+  orderIds: string[],
+  { transactions, groupSize }: { transactions: number; groupSize: number },
+): Promise<Throughput> {
+  const pool = environment.newPool(transactions, 'floor-place-groups');
+  try {
+    const groups = Array.from({ length: Math.ceil(orderIds.length / groupSize) }, (_, i) => orderIds.slice(i * groupSize, (i + 1) * groupSize));
+    const timer = new CallTimer();
+    let notPlaced = 0;
+    await runCallers(groups.length, transactions, (i) =>
+      timer.time(async () => {
+        const statuses = await withClient(pool, (client) => placeOrders(client, groups[i]!));
+        notPlaced += statuses.filter((status) => status !== 'placed').length;
+      }),
+    );
+    const figures = timer.throughput(orderIds.length);
+    return { ...figures, errors: figures.errors + notPlaced };
   } finally {
     await pool.end();
   }

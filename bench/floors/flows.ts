@@ -2,23 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { ClientBase, Pool } from 'pg';
 import { IDEMPOTENCY_WINDOW_HOURS, hashCheckoutDetails } from '../../shared/checkout/idempotency';
 import { ADVISORY_LOCKS } from '../../shared/db/session';
-import { sourcesOf } from '../../shared/domain/order-status';
-import type { CartLineToOrder } from '../../shared/cart/cart-repository';
 import type { ProductForSale } from '../../shared/products/product-repository';
-import { fulfilValues } from '../../shared/placement/placement-repository';
-import { priceLines } from '../../shared/placement/price-lines';
+import { transitionValues } from '../../shared/orders/order-status-repository';
+import { planGroup, priceGroup } from '../../shared/placement/place-order';
+import { fulfilValues, lockedOrdersOf, type LockedRow } from '../../shared/placement/placement-repository';
 import { CHECKOUT_BODY } from '../harness/fixtures';
 import { BEGIN_SQL } from '../../shared/db/connection-settings';
 import {
   ACCEPT_CHECKOUT,
   ADD_CART_LINE,
   FIND_ORDER,
-  FULFIL,
+  FULFIL_ORDERS,
   LOCK_CART,
-  LOCK_ORDER_AND_CART,
+  LOCK_ORDERS_AND_CARTS,
   LOCK_PRODUCTS_FOR_SALE,
   prepared,
-  TRANSITION_ORDER,
+  TRANSITION_ORDERS,
   type Statement,
 } from './statements';
 
@@ -31,7 +30,7 @@ import {
 export const FLOWS: Record<'addToCart' | 'acceptCheckout' | 'placeOrder' | 'readOrder', Array<Statement | string>> = {
   addToCart: [BEGIN_SQL, LOCK_CART, ADD_CART_LINE, 'COMMIT'],
   acceptCheckout: [BEGIN_SQL, LOCK_CART, ACCEPT_CHECKOUT, 'COMMIT'],
-  placeOrder: [BEGIN_SQL, LOCK_ORDER_AND_CART, LOCK_PRODUCTS_FOR_SALE, FULFIL, TRANSITION_ORDER, 'COMMIT'],
+  placeOrder: [BEGIN_SQL, LOCK_ORDERS_AND_CARTS, LOCK_PRODUCTS_FOR_SALE, FULFIL_ORDERS, TRANSITION_ORDERS, 'COMMIT'],
   readOrder: [FIND_ORDER],
 };
 
@@ -107,39 +106,35 @@ export function acceptCheckout(client: ClientBase, userId: string, idempotencyKe
   });
 }
 
-/** shared/placement/place-order.ts placeOrder; resolves with the order's status afterwards. */
-export function placeOrder(client: ClientBase, orderId: string, actor = 'worker'): Promise<string> {
-  const fail = async (reason: string, details: unknown) => {
-    await client.query(prepared(TRANSITION_ORDER, [orderId, 'failed', sourcesOf('failed'), null, null, reason, JSON.stringify(details), actor]));
-    return 'failed';
-  };
+/** shared/placement/place-order.ts placeOrder (a group of one); resolves with the order's status afterwards. */
+export async function placeOrder(client: ClientBase, orderId: string, actor = 'worker'): Promise<string> {
+  const [status] = await placeOrders(client, [orderId], actor);
+  return status!;
+}
+
+/**
+ * shared/placement/place-order.ts placeOrders: the same statements, with the
+ * same pure decisions (planGroup, priceGroup) between them; resolves with each
+ * order's status afterwards (`missing` for none).
+ */
+export function placeOrders(client: ClientBase, orderIds: string[], actor = 'worker'): Promise<string[]> {
   return inTransaction(client, async () => {
-    const { rows: found } = await client.query<{ id: string; userId: string; status: string; lineId: string | null; productId: string; quantity: number }>(
-      prepared(LOCK_ORDER_AND_CART, [orderId]),
-    );
-    const order = found[0];
-    if (!order) return 'missing';
-    if (order.status !== 'pending') return order.status;
-    const lines: CartLineToOrder[] = found
-      .filter((row) => row.lineId !== null)
-      .map((row) => ({ id: row.lineId!, productId: row.productId, quantity: row.quantity }));
-    if (lines.length === 0) return fail('CART_EMPTY', { products: [] });
-
-    const { rows: products } = await client.query<ProductForSale>(
-      prepared(LOCK_PRODUCTS_FOR_SALE, [lines.map((line) => line.productId)]),
-    );
-    const pricing = priceLines(lines, products);
-    if (!pricing.ok) return fail(pricing.reason, { products: pricing.products });
-
-    const { items } = pricing;
-    const { rows: fulfilled } = await client.query<{ taken: number }>(
-      prepared(FULFIL, fulfilValues(orderId, items, lines.map((line) => line.id))),
-    );
-    if (fulfilled[0]?.taken !== items.length) throw new Error('stock changed under the placement lock');
-    await client.query(
-      prepared(TRANSITION_ORDER, [orderId, 'placed', sourcesOf('placed'), pricing.totalPrice, pricing.itemsCount, null, null, actor]),
-    );
-    return 'placed';
+    const { rows: found } = await client.query<LockedRow>(prepared(LOCK_ORDERS_AND_CARTS, [orderIds]));
+    const orders = lockedOrdersOf(found);
+    const plan = planGroup(orderIds, orders, actor);
+    const { rows: products } =
+      plan.productIds.length > 0 ? await client.query<ProductForSale>(prepared(LOCK_PRODUCTS_FOR_SALE, [plan.productIds])) : { rows: [] };
+    const { fulfilments, moves, outcomes } = priceGroup(plan, products, actor);
+    if (fulfilments.length > 0) {
+      const values = fulfilValues(fulfilments);
+      const { rows: fulfilled } = await client.query<{ taken: number }>(prepared(FULFIL_ORDERS, values));
+      if (fulfilled[0]?.taken !== new Set(values[1] as string[]).size) throw new Error('stock changed under the placement lock');
+    }
+    if (moves.length > 0) await client.query(prepared(TRANSITION_ORDERS, transitionValues(moves)));
+    return orderIds.map((orderId) => {
+      const outcome = outcomes.get(orderId)!;
+      return outcome.status === 'skipped' ? outcome.current : outcome.status;
+    });
   });
 }
 

@@ -17,6 +17,6 @@ export function prepared(statement: Statement, values: unknown[]): QueryConfig {
 export { ADD_CART_LINE, LOCK_CART } from '../../shared/cart/cart-repository';
 export { ACCEPT_CHECKOUT } from '../../shared/checkout/checkout-repository';
 export { FIND_ORDER } from '../../shared/orders/order-repository';
-export { TRANSITION_ORDER } from '../../shared/orders/order-status-repository';
-export { FULFIL, LOCK_ORDER_AND_CART } from '../../shared/placement/placement-repository';
+export { TRANSITION_ORDERS } from '../../shared/orders/order-status-repository';
+export { FULFIL_ORDERS, LOCK_ORDERS_AND_CARTS } from '../../shared/placement/placement-repository';
 export { LOCK_PRODUCTS_FOR_SALE } from '../../shared/products/product-repository';

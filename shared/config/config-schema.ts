@@ -103,8 +103,18 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 1, default: 30 }),
   /** Behind a load balancer: `true`, or the proxies' addresses/CIDRs, takes the client address from X-Forwarded-For (rate limits count per address). */
   TRUST_PROXY: Type.Optional(Type.String({ minLength: 1 })),
-  /** Checkout jobs one worker process runs at once. */
-  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+  /**
+   * Checkout jobs one worker process holds at once. They are placed in groups (PLACEMENT_GROUP_MAX,
+   * PLACEMENT_GROUPS_IN_FLIGHT): set it to at least their product so that groups fill under load.
+   */
+  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 200, default: 32 }),
+  /**
+   * Placement transactions one worker process runs at once; the jobs that come while they run are placed together,
+   * in one transaction each group, when one ends (an idle worker places each order alone and at once).
+   */
+  PLACEMENT_GROUPS_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 50, default: 2 }),
+  /** Orders one placement transaction places at most (1: every order in a transaction of its own). */
+  PLACEMENT_GROUP_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 16 }),
   /** How long a worker waits for its jobs in flight on SIGTERM before giving up on them. */
   WORKER_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 20_000 }),
   /**

@@ -207,6 +207,15 @@ export async function orderStatusOf(db: Database, orderId: string): Promise<Orde
   return row?.status ?? null;
 }
 
+/** The statuses of the orders that exist among `orderIds`. */
+export async function orderStatusesOf(db: Database, orderIds: string[]): Promise<Map<string, OrderStatus>> {
+  const found = await db.query<{ id: string; status: OrderStatus }>('SELECT id, status FROM orders WHERE id = ANY($1::uuid[])', {
+    type: QueryTypes.SELECT,
+    bind: [orderIds],
+  });
+  return new Map(found.map((row) => [row.id, row.status]));
+}
+
 export async function findSettledOrderIds(db: Database, orderIds: string[]): Promise<string[]> {
   const rows = await db.query<{ id: string }>(`SELECT id FROM orders WHERE id = ANY($1::uuid[]) AND status <> 'pending'`, {
     type: QueryTypes.SELECT,

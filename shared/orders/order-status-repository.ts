@@ -14,17 +14,22 @@ export interface Transition {
 }
 
 /** Exported for the bench's floor, which runs the very same statement. */
-export const TRANSITION_ORDER = statement(
-  'order_transition',
-  `WITH previous AS (SELECT status FROM orders WHERE id = $1),
+export const TRANSITION_ORDERS = statement(
+  'order_transitions',
+  `WITH v AS (
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::numeric[], $5::int[], $6::text[], $7::jsonb[], $8::text[])
+         AS v(order_id, status, sources, total_price, items_count, failure_reason, failure_details, actor)),
+     previous AS (SELECT o.id, o.status FROM orders o JOIN v ON o.id = v.order_id),
      moved AS (
-       UPDATE orders SET status = $2, updated_at = now(),
-              total_price = COALESCE($4, total_price), items_count = COALESCE($5, items_count),
-              failure_reason = COALESCE($6, failure_reason), failure_details = COALESCE($7::jsonb, failure_details)
-        WHERE id = $1 AND status = ANY($3::text[])
-        RETURNING id, user_id, status, total_price, items_count, failure_reason, failure_details),
+       UPDATE orders o SET status = v.status, updated_at = now(),
+              total_price = COALESCE(v.total_price, o.total_price), items_count = COALESCE(v.items_count, o.items_count),
+              failure_reason = COALESCE(v.failure_reason, o.failure_reason),
+              failure_details = COALESCE(v.failure_details, o.failure_details)
+         FROM v
+        WHERE o.id = v.order_id AND o.status = ANY(string_to_array(v.sources, ','))
+        RETURNING o.id, o.user_id, o.status, o.total_price, o.items_count, o.failure_reason, o.failure_details, v.actor),
      history AS (
-       INSERT INTO order_status_history (order_id, status, actor) SELECT id, status, $8 FROM moved),
+       INSERT INTO order_status_history (order_id, status, actor) SELECT id, status, actor FROM moved),
      event AS (
        INSERT INTO outbox_events (type, user_id, aggregate_id, data)
        SELECT 'order.' || m.status, m.user_id, m.id::text, CASE m.status
@@ -37,10 +42,10 @@ export const TRANSITION_ORDER = statement(
            'order_id', m.id, 'failure_reason', m.failure_reason,
            'products', coalesce(m.failure_details -> 'products', '[]'::jsonb))
          WHEN 'cancelled' THEN jsonb_build_object(
-           'order_id', m.id, 'previous_status', (SELECT status FROM previous),
+           'order_id', m.id, 'previous_status', (SELECT p.status FROM previous p WHERE p.id = m.id),
            'total_price', m.total_price::text, 'items_count', m.items_count)
          ELSE jsonb_build_object('order_id', m.id)
-       END FROM moved m)
+       END FROM moved m ORDER BY m.id)
      SELECT id FROM moved`,
 );
 
@@ -53,15 +58,26 @@ export const TRANSITION_ORDER = statement(
  * Returns false when the order was not in a status that allows the move.
  */
 export async function transitionOrder(tx: Tx, move: Transition): Promise<boolean> {
-  const { rowCount } = await run(tx, TRANSITION_ORDER, [
-    move.orderId,
-    move.to,
-    sourcesOf(move.to),
-    move.totalPrice ?? null,
-    move.itemsCount ?? null,
-    move.failureReason ?? null,
-    move.failureDetails === undefined ? null : JSON.stringify(move.failureDetails),
-    move.actor,
-  ]);
-  return rowCount === 1;
+  return (await transitionOrders(tx, [move])).has(move.orderId);
+}
+
+/** Several moves (of distinct orders) in one statement, as `transitionOrder` makes one; resolves with the orders moved. */
+export async function transitionOrders(tx: Tx, moves: Transition[]): Promise<Set<string>> {
+  if (moves.length === 0) return new Set();
+  const { rows } = await run<{ id: string }>(tx, TRANSITION_ORDERS, transitionValues(moves));
+  return new Set(rows.map((row) => row.id));
+}
+
+/** TRANSITION_ORDERS' parameters: the moves as parallel arrays (one `unnest`). */
+export function transitionValues(moves: Transition[]): unknown[] {
+  return [
+    moves.map((move) => move.orderId),
+    moves.map((move) => move.to),
+    moves.map((move) => sourcesOf(move.to).join(',')),
+    moves.map((move) => move.totalPrice ?? null),
+    moves.map((move) => move.itemsCount ?? null),
+    moves.map((move) => move.failureReason ?? null),
+    moves.map((move) => (move.failureDetails === undefined ? null : JSON.stringify(move.failureDetails))),
+    moves.map((move) => move.actor),
+  ];
 }

@@ -13,9 +13,9 @@ export interface LockedOrderWithCart {
 }
 
 /** Exported for the bench's floor, which runs the very same statement. */
-export const LOCK_ORDER_AND_CART = statement(
-  'placement_lock_order_and_cart',
-  `WITH o AS (SELECT id, user_id, status FROM orders WHERE id = $1 FOR UPDATE)
+export const LOCK_ORDERS_AND_CARTS = statement(
+  'placement_lock_orders_and_carts',
+  `WITH o AS (SELECT id, user_id, status FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE)
    SELECT o.id, o.user_id AS "userId", o.status, c.id AS "lineId", c.product_id AS "productId", c.quantity
      FROM o LEFT JOIN LATERAL (
        SELECT id, product_id, quantity FROM cart_items
@@ -23,58 +23,83 @@ export const LOCK_ORDER_AND_CART = statement(
 );
 
 /**
- * Locks the order, then (while it is pending) its owner's cart lines in
- * product order — in one statement, in the same order as two would: the
- * lines a placement takes are exactly these. Null when the order does not exist.
+ * Locks the orders in id order (so two groups never wait on each other in a
+ * circle), then, for each one still pending, its owner's cart lines in
+ * product order — in one statement: the lines a placement takes are exactly
+ * these. An order that does not exist is not in the map.
  */
-export async function lockOrderAndCart(tx: Tx, orderId: string): Promise<LockedOrderWithCart | null> {
-  const found = await rows<{ id: string; userId: string; status: OrderStatus; lineId: string | null; productId: string; quantity: number }>(
-    tx,
-    LOCK_ORDER_AND_CART,
-    [orderId],
-  );
-  const [first] = found;
-  if (!first) return null;
-  const lines = found.filter((row) => row.lineId !== null).map((row) => ({ id: row.lineId!, productId: row.productId, quantity: row.quantity }));
-  return { id: first.id, userId: first.userId, status: first.status, lines };
+export async function lockOrdersAndCarts(tx: Tx, orderIds: string[]): Promise<Map<string, LockedOrderWithCart>> {
+  return lockedOrdersOf(await rows<LockedRow>(tx, LOCK_ORDERS_AND_CARTS, [orderIds]));
+}
+
+/** A row of LOCK_ORDERS_AND_CARTS: an order with one of its cart lines (none: lineId null). */
+export interface LockedRow {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  lineId: string | null;
+  productId: string;
+  quantity: number;
+}
+
+/** LOCK_ORDERS_AND_CARTS' rows as orders with their lines (exported for the bench's floor). */
+export function lockedOrdersOf(found: LockedRow[]): Map<string, LockedOrderWithCart> {
+  const orders = new Map<string, LockedOrderWithCart>();
+  for (const row of found) {
+    let order = orders.get(row.id);
+    if (!order) orders.set(row.id, (order = { id: row.id, userId: row.userId, status: row.status, lines: [] }));
+    if (row.lineId !== null) order.lines.push({ id: row.lineId, productId: row.productId, quantity: row.quantity });
+  }
+  return orders;
+}
+
+/** What one order of a group takes: its priced items and the cart lines that became them. */
+export interface Fulfilment {
+  orderId: string;
+  items: PricedItem[];
+  cartLineIds: string[];
 }
 
 /** Exported for the bench's floor, which runs the very same statement. */
-export const FULFIL = statement(
-  'placement_fulfil',
+export const FULFIL_ORDERS = statement(
+  'placement_fulfil_orders',
   `WITH taken AS (
      UPDATE products p SET stock = p.stock - v.quantity, updated_at = now()
-       FROM unnest($2::uuid[], $6::int[]) AS v(id, quantity)
+       FROM (SELECT id, sum(quantity)::int AS quantity FROM unnest($2::uuid[], $6::int[]) AS t(id, quantity) GROUP BY id) v
       WHERE p.id = v.id AND p.stock >= v.quantity
       RETURNING p.id),
    items AS (
      INSERT INTO order_items (order_id, product_id, seller_id, name, unit_price, quantity, line_total)
-     SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::numeric[], $6::int[], $7::numeric[])),
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::numeric[], $6::int[], $7::numeric[])),
    cleared AS (DELETE FROM cart_items WHERE id = ANY($8::uuid[]))
    SELECT count(*)::int AS taken FROM taken`,
 );
 
 /**
- * Takes the stock with a guarded update (`stock >= quantity`: even if a lock
- * were missed, nothing can be oversold), writes the order's line snapshots and
- * removes exactly the cart lines that became the order — one statement.
- * Throws if any stock was not taken, so the caller's transaction rolls back.
+ * Takes the stock of every order of a group (one guarded update per product,
+ * `stock >= quantity`: even if a lock were missed, nothing can be oversold),
+ * writes the orders' line snapshots and removes exactly the cart lines that
+ * became them — one statement. Throws if any stock was not taken, so the
+ * caller's transaction rolls back.
  */
-export async function fulfil(tx: Tx, orderId: string, items: PricedItem[], cartLineIds: string[]): Promise<void> {
-  const [result] = await rows<{ taken: number }>(tx, FULFIL, fulfilValues(orderId, items, cartLineIds));
-  if (result?.taken !== items.length) throw new Error('stock changed under the placement lock');
+export async function fulfilOrders(tx: Tx, fulfilments: Fulfilment[]): Promise<void> {
+  if (fulfilments.length === 0) return;
+  const values = fulfilValues(fulfilments);
+  const [result] = await rows<{ taken: number }>(tx, FULFIL_ORDERS, values);
+  if (result?.taken !== new Set(values[1] as string[]).size) throw new Error('stock changed under the placement lock');
 }
 
-/** FULFIL's parameters: the items as parallel arrays (one `unnest`), then the cart lines to clear. */
-export function fulfilValues(orderId: string, items: PricedItem[], cartLineIds: string[]): unknown[] {
+/** FULFIL_ORDERS' parameters: every order's items as parallel arrays (one `unnest`), then the cart lines to clear. */
+export function fulfilValues(fulfilments: Fulfilment[]): unknown[] {
+  const items = fulfilments.flatMap(({ orderId, items }) => items.map((item) => ({ orderId, ...item })));
   return [
-    orderId,
+    items.map((i) => i.orderId),
     items.map((i) => i.productId),
     items.map((i) => i.sellerId),
     items.map((i) => i.name),
     items.map((i) => i.unitPrice),
     items.map((i) => i.quantity),
     items.map((i) => i.lineTotal),
-    cartLineIds,
+    fulfilments.flatMap(({ cartLineIds }) => cartLineIds),
   ];
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { requestCheckout } from '../../shared/checkout/checkout-service';
 import { cancelOrder } from '../../shared/orders/order-service';
-import { placeOrder, type PlacementOutcome } from '../../shared/placement/place-order';
+import { groupingPlacer, placeOrder, placeOrders, type PlacementOutcome } from '../../shared/placement/place-order';
 import type { CartRow, OrderItemRow, OrderRow, StatusHistoryRow } from '../support/rows';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -379,6 +379,102 @@ describe('placeOrder (worker placement, one transaction)', () => {
           expect(statuses).toEqual(['pending', 'placed']);
         }
       }
+    });
+  });
+
+  describe('in groups (placeOrders: one transaction for many orders)', () => {
+    /** A user with a cart of `lines` ([product, quantity]) who checked out: the pending order. */
+    async function pendingOrder(lines: Array<[string, number]>): Promise<{ user: string; orderId: string }> {
+      const user = newUser();
+      for (const [product, quantity] of lines) await addToCart(user, product, quantity);
+      return { user, orderId: await checkout(user) };
+    }
+    const eventsOf = (orderId: string) =>
+      t.sql<{ type: string; data: { items?: unknown[]; products?: unknown[] } }>(
+        `SELECT type, data FROM outbox_events WHERE aggregate_id = $1 AND type LIKE 'order.%' ORDER BY id`,
+        [orderId],
+      );
+
+    it('gives each order its own outcome, in the order given: the first takes the scarce stock, a short one fails alone, a settled one skips, a missing one is missing — one commit', async () => {
+      const scarce = await createProduct('5.00', 3);
+      const plenty = await createProduct('1.00', 100);
+      const first = await pendingOrder([[scarce, 2], [plenty, 1]]);
+      const second = await pendingOrder([[scarce, 2]]);
+      const third = await pendingOrder([[plenty, 4]]);
+      const settled = await pendingOrder([[plenty, 1]]);
+      await placeOrder(db(), settled.orderId);
+      const missing = randomUUID();
+
+      const outcomes = await placeOrders(db(), [first.orderId, second.orderId, missing, third.orderId, settled.orderId]);
+
+      expect(outcomes).toEqual([
+        { status: 'placed', totalPrice: '11.00', itemsCount: 3 },
+        { status: 'failed', reason: 'OUT_OF_STOCK', details: { products: [{ product_id: scarce, requested: 2, available: 1 }] } },
+        { status: 'missing' },
+        { status: 'placed', totalPrice: '4.00', itemsCount: 4 },
+        { status: 'skipped', current: 'placed' },
+      ]);
+      expect(await stockOf(scarce)).toBe(1);
+      expect(await stockOf(plenty)).toBe(100 - 1 - 4 - 1);
+      expect(await cartOf(first.user)).toEqual([]);
+      expect(await cartOf(second.user)).toHaveLength(1);
+      expect(await cartOf(third.user)).toEqual([]);
+      expect(await orderItems(first.orderId)).toHaveLength(2);
+      expect(await orderItems(second.orderId)).toEqual([]);
+      expect((await history(second.orderId)).map((row) => row.status)).toEqual(['pending', 'failed']);
+      expect((await history(settled.orderId)).map((row) => row.status)).toEqual(['pending', 'placed']);
+      // now() is the transaction's start: one transaction moved the three
+      const moved = await t.sql<{ updated_at: Date }>('SELECT DISTINCT updated_at FROM orders WHERE id = ANY($1::uuid[])', [
+        [first.orderId, second.orderId, third.orderId],
+      ]);
+      expect(moved).toHaveLength(1);
+      // each order's own event, with its own items or shortage
+      expect((await eventsOf(first.orderId)).map((event) => [event.type, event.data.items?.length])).toEqual([['order.placed', 2]]);
+      expect((await eventsOf(second.orderId)).map((event) => [event.type, event.data.products?.length])).toEqual([['order.failed', 1]]);
+      expect((await eventsOf(third.orderId)).map((event) => event.type)).toEqual(['order.placed']);
+    });
+
+    it('groups over the same products placed at once from both ends never deadlock, and stock matches what was sold', async () => {
+      const initial = 12;
+      const products = [await createProduct('1.00', initial), await createProduct('2.00', initial), await createProduct('3.00', initial)];
+      const orders = [];
+      for (let i = 0; i < 12; i++) {
+        orders.push(await pendingOrder([[products[i % 3]!, 1 + (i % 2)], [products[(i + 1) % 3]!, 2]]));
+      }
+      const ids = orders.map((order) => order.orderId);
+      const groups = [ids.slice(0, 6), ids.slice(6).reverse(), ids.filter((_, i) => i % 3 === 0)];
+
+      const outcomes = (await Promise.all(groups.map((group) => placeOrders(db(), group)))).flat();
+
+      expect(outcomes.filter((outcome) => outcome.status === 'placed').length).toBeGreaterThan(0);
+      const [placed] = await t.sql<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE id = ANY($1::uuid[]) AND status = 'placed'`, [ids]);
+      expect(outcomes.filter((outcome) => outcome.status === 'placed')).toHaveLength(placed!.n);
+      for (const product of products) {
+        const [sold] = await t.sql<{ n: number }>(
+          `SELECT coalesce(sum(i.quantity), 0)::int AS n FROM order_items i JOIN orders o ON o.id = i.order_id
+            WHERE o.id = ANY($1::uuid[]) AND o.status = 'placed' AND i.product_id = $2`,
+          [ids, product],
+        );
+        expect(initial - (await stockOf(product))).toBe(sold!.n);
+      }
+    });
+
+    it('groupingPlacer: calls that come while a placement runs are placed together; a group that fails is placed again order by order, each call with its own outcome or error', async () => {
+      const product = await createProduct('1.00', 1_000);
+      const orders = [];
+      for (let i = 0; i < 12; i++) orders.push(await pendingOrder([[product, 1]]));
+      const place = groupingPlacer(db(), { maxInFlight: 1, maxBatch: 8 });
+
+      // the first goes alone and at once; the rest wait for it and go together
+      const settled = await Promise.allSettled([...orders.map((order) => place(order.orderId)), place('not-a-uuid')]);
+
+      expect(settled.slice(0, 12).map((result) => result.status === 'fulfilled' && result.value.status)).toEqual(Array(12).fill('placed'));
+      expect(settled[12]!.status).toBe('rejected');
+      const transactions = await t.sql<{ updated_at: Date }>('SELECT DISTINCT updated_at FROM orders WHERE id = ANY($1::uuid[])', [
+        orders.map((order) => order.orderId),
+      ]);
+      expect(transactions.length).toBeLessThan(12);
+      expect(await stockOf(product)).toBe(1_000 - 12);
     });
   });
 

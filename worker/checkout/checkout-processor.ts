@@ -1,8 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Database } from '../../shared/db/database';
 import { describeFailure } from '../../shared/orders/failure-description';
-import { placeOrder } from '../../shared/placement/place-order';
+import type { PlacementOutcome } from '../../shared/placement/place-order';
 import type { CheckoutJobData, CheckoutJobResult } from '../../shared/queue/checkout-queue';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 
@@ -12,7 +11,8 @@ import type { WorkerMetrics } from '../metrics/worker-metrics';
  * anything thrown otherwise is transient and retried with backoff.
  */
 export function createCheckoutProcessor(
-  db: Database,
+  /** Places one order (grouped with others while the worker is busy: groupingPlacer). */
+  place: (orderId: string) => Promise<PlacementOutcome>,
   log: Logger,
   metrics: Pick<WorkerMetrics, 'jobs' | 'placementDuration'>,
   /** Tells the API processes the order is final (after the commit), to wake its long-polls. */
@@ -23,7 +23,7 @@ export function createCheckoutProcessor(
     const started = performance.now();
     jobLog.debug({ attempt: job.attemptsMade + 1 }, 'placing order');
     try {
-      const outcome = await placeOrder(db, job.data.orderId);
+      const outcome = await place(job.data.orderId);
       if (outcome.status === 'placed' || outcome.status === 'failed') announce([job.data.orderId]);
       const ms = Math.round(performance.now() - started);
       metrics.placementDuration.observe(ms / 1000);
