@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { withTimeout } from '../../shared/async/with-timeout';
-import { requestCheckout } from '../../shared/checkout/checkout-service';
-import { enqueueCheckout } from '../../shared/queue/checkout-queue';
+import { batchWhileBusy } from '../../shared/async/batch-while-busy';
+import { groupingAcceptor } from '../../shared/checkout/checkout-service';
+import type { Config } from '../../shared/config/config-schema';
+import { enqueueCheckouts, type CheckoutJobData } from '../../shared/queue/checkout-queue';
 import { Type } from '@sinclair/typebox';
 import { BEARER } from '../http/common-schemas';
 import { POLL_AFTER_SECONDS } from '../http/polling';
@@ -11,10 +13,21 @@ import { CheckoutAcceptedSchema, CheckoutHeaders, CheckoutRequestSchema } from '
 
 /** The 202 never waits longer than this on Redis. */
 const ENQUEUE_TIMEOUT_MS = 1_000;
+/** Jobs added to Redis together (one `addBulk`) at most, and such additions at once. */
+const ENQUEUE_LIMITS = { maxInFlight: 2, maxBatch: 100 };
 
 /** `POST /api/checkout`: 202 with the order id at once; a worker places the order. */
-export const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const checkoutRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   app.addHook('onRequest', app.authenticate);
+  // checkouts that come while accept transactions run are accepted together, and their jobs added together
+  const accept = groupingAcceptor(app.db, {
+    maxInFlight: Math.min(config.CHECKOUT_ACCEPTS_IN_FLIGHT, config.DB_POOL_MAX),
+    maxBatch: config.CHECKOUT_ACCEPT_GROUP_MAX,
+  });
+  const enqueue = batchWhileBusy(async (jobs: CheckoutJobData[]) => {
+    await enqueueCheckouts(app.checkoutQueue, jobs);
+    return jobs.map(() => undefined);
+  }, ENQUEUE_LIMITS);
 
   /** The order is committed: if Redis is unreachable now, the reconciler enqueues it later. */
   const enqueueOrLeaveToReconciler = async (orderId: string, request: FastifyRequest) => {
@@ -22,7 +35,7 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
     try {
       // BullMQ would wait for a connection that is not ready instead of failing
       if (app.redis.status !== 'ready') throw new Error(`redis is ${app.redis.status}`);
-      await withTimeout(ENQUEUE_TIMEOUT_MS, enqueueCheckout(app.checkoutQueue, data));
+      await withTimeout(ENQUEUE_TIMEOUT_MS, enqueue(data));
     } catch (error) {
       request.log.warn({ err: error, order_id: orderId }, 'enqueue failed; left to the reconciler');
     }
@@ -60,7 +73,7 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { orderId, replayed } = await requestCheckout(app.db, {
+      const { orderId, replayed } = await accept({
         userId: request.user.id,
         body: request.body,
         idempotencyKey: request.headers['idempotency-key'],

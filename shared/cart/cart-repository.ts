@@ -29,6 +29,23 @@ const LINE_COLUMNS = `c.id, c.product_id AS "productId", p.name, p.price AS "uni
 /** Exported for the bench's floor, which runs the very same statement. */
 export const LOCK_CART = statement('cart_lock', 'SELECT pg_advisory_xact_lock($1, hashtext($2))');
 
+/** Exported for the bench's floor, which runs the very same statement. */
+export const LOCK_CARTS = statement(
+  'cart_lock_many',
+  'SELECT pg_advisory_xact_lock($1, hashtext(u)) FROM (SELECT DISTINCT u FROM unnest($2::text[]) AS t(u) ORDER BY u) users',
+);
+
+/**
+ * Locks the carts of several users (a group of checkouts) as `lockCart` locks
+ * one, in user order: two groups never wait on each other in a circle. One user:
+ * the same lock as `lockCart`, by the same statement.
+ */
+export async function lockCarts(tx: Tx, userIds: string[]): Promise<void> {
+  const users = [...new Set(userIds)];
+  if (users.length === 1) await lockCart(tx, users[0]!);
+  else await run(tx, LOCK_CARTS, [ADVISORY_LOCKS.cartNamespace, users]);
+}
+
 /** Serialises a user's cart mutations and checkouts for the rest of the transaction. */
 export async function lockCart(tx: Tx, userId: string): Promise<void> {
   await run(tx, LOCK_CART, [ADVISORY_LOCKS.cartNamespace, userId]);

@@ -38,6 +38,13 @@ export const ConfigSchema = Type.Object({
    */
   ORDER_READS_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 200, default: 2 }),
   /**
+   * Checkout accept transactions one API process runs at once (at most DB_POOL_MAX); checkouts that come meanwhile
+   * wait and are accepted together, in one transaction per group, when one of those ends.
+   */
+  CHECKOUT_ACCEPTS_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 200, default: 2 }),
+  /** Checkouts one accept transaction takes at most (1: a transaction per checkout). */
+  CHECKOUT_ACCEPT_GROUP_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 32 }),
+  /**
    * One Redis server (`rediss://` for TLS). Exactly one of REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES may be
    * set; none set: redis://127.0.0.1:6379.
    */

@@ -36,6 +36,11 @@ export function createCheckoutQueue(connection: RedisClient, prefix: string): Qu
   });
 }
 
+/** Adds the jobs of several orders in one round trip (`addBulk`); each job id is its order id. */
+export function enqueueCheckouts(queue: Queue<CheckoutJobData, CheckoutJobResult>, jobs: CheckoutJobData[]) {
+  return queue.addBulk(jobs.map((data) => ({ name: 'place-order', data, opts: { ...CHECKOUT_JOB_OPTIONS, jobId: data.orderId } })));
+}
+
 /** Adds the job for an order; the job id is the order id. */
 export function enqueueCheckout(queue: Queue<CheckoutJobData, CheckoutJobResult>, data: CheckoutJobData) {
   return queue.add('place-order', data, { jobId: data.orderId });
