@@ -135,6 +135,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
   const apis: Array<{ process: ServiceProcess; port: number }> = [];
   let balancer: HttpBalancer | undefined;
   let partitioned: { host: LocalHost; proxies: TcpProxy[] } | undefined;
+  /** Set when the run ends: shoppers still retrying give up instead of failing after it. */
+  let stopped = false;
+  const send: typeof sendRequest = (...args) => (stopped ? Promise.resolve(undefined) : sendRequest(...args));
   try {
     const apiCount = options.apis ?? 1;
     const apiPorts = await freePorts(apiCount);
@@ -233,7 +236,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
           await victim.process.stop('SIGKILL');
           figures.faults.apiKills += 1;
           log(`killed ${victim.process.name}; HAProxy sends its traffic to the others`);
-          victim.process = (await startApiProcess(env, { port: victim.port, name: victim.process.name })).api;
+          // a restart during a failover waits for the database; on a busy machine that is slow
+          victim.process = (await startApiProcess(env, { port: victim.port, name: victim.process.name, timeoutMs: 60_000 })).api;
         }),
       ),
       ...(options.partitionAtMs ?? []).map((at) =>
@@ -274,6 +278,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     ];
 
     const shoppers = users.map(async (user, i) => {
+      if (stopped) return;
       await new Promise((resolve) => setTimeout(resolve, (options.windowMs * i) / users.length));
       // a client that lost the answer retries with the same key; some send the request twice at once
       const attempt = () => send(baseUrl, 'POST', '/api/checkout', user.token, CHECKOUT_BODY, [202], { 'idempotency-key': user.key });
@@ -288,6 +293,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
       }
     });
 
+    // if a fault fails the run, the shoppers are not awaited: their failures then belong to no one
+    for (const shopper of shoppers) shopper.catch(() => undefined);
     await Promise.all(faults);
     const lastFault = Date.now();
     log('faults over; waiting for every order to be final');
@@ -326,6 +333,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     if (figures.orders !== options.users) figures.violations.push(`${figures.orders} orders for ${options.users} shoppers`);
     return figures;
   } finally {
+    stopped = true;
     partitioned?.host.heal();
     const services = [...apis.map((api) => api.process), ...workers, ...retired];
     if (options.logDir) writeLogs(options.logDir, services);
@@ -354,7 +362,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
  * One request as a careful client makes it: a network error or a 5xx is
  * retried (after a short pause) until one of `expected` comes back.
  */
-async function send(
+async function sendRequest(
   baseUrl: string,
   method: string,
   path: string,

@@ -80,12 +80,19 @@ export interface CheckoutFloorFigures {
 /**
  * Checkout end to end: `callers` accept at once over `acceptPoolMax`
  * connections (the API), while `placers` place what was accepted, in order,
- * over their own connections (a worker's jobs) — until all are placed.
+ * over their own connections (a worker's jobs), `groupSize` orders per
+ * transaction at most — until all are placed.
  */
 export async function checkoutBurstFloor(
   environment: BenchEnvironment,
   userIds: string[],
-  { callers, acceptPoolMax, placers, placePoolMax }: { callers: number; acceptPoolMax: number; placers: number; placePoolMax: number },
+  {
+    callers,
+    acceptPoolMax,
+    placers,
+    placePoolMax,
+    groupSize = 1,
+  }: { callers: number; acceptPoolMax: number; placers: number; placePoolMax: number; groupSize?: number },
 ): Promise<CheckoutFloorFigures> {
   const acceptPool = environment.newPool(acceptPoolMax, 'floor-accept');
   const placePool = environment.newPool(placePoolMax, 'floor-place');
@@ -104,10 +111,12 @@ export async function checkoutBurstFloor(
       acceptSeconds = (performance.now() - start) / 1000;
       accepted.close();
     });
+    // each placer takes what was accepted meanwhile, up to `groupSize`, into one transaction (1: one order each)
     const placing = Array.from({ length: placers }, async () => {
-      for (let orderId = await accepted.take(); orderId; orderId = await accepted.take()) {
-        const id = orderId;
-        if ((await withClient(placePool, (client) => placeOrder(client, id))) !== 'placed') notPlaced += 1;
+      for (let group = await accepted.takeUpTo(groupSize); group.length > 0; group = await accepted.takeUpTo(groupSize)) {
+        const ids = group;
+        const statuses = await withClient(placePool, (client) => placeOrders(client, ids));
+        notPlaced += statuses.filter((status) => status !== 'placed').length;
       }
     });
     await Promise.all([accepting, ...placing]);

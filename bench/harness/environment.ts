@@ -110,8 +110,6 @@ export class BenchEnvironment {
       ML_EVENTS_STREAM: this.stream,
       JWT_SECRET: this.secret,
       LOG_LEVEL: 'warn',
-      // a load test: every request of the bench would otherwise count against a handful of users
-      RATE_LIMITS_ENABLED: 'false',
       MIGRATE_ON_START: 'false',
       WORKER_METRICS_PORT: '0',
     };
@@ -249,10 +247,25 @@ export class BenchEnvironment {
     this.baseUrl = url;
   }
 
+  /**
+   * Another API process (`env` laid over the service's environment: e.g. rate limits off), started now: fresh, as a
+   * user meets a new process. Resolves once it answers, with its URL and a stop.
+   */
+  async extraApi(name: string, env: Record<string, string> = {}): Promise<{ url: string; stop: () => Promise<void> }> {
+    const { process, url } = await this.spawnApi(name, env);
+    return {
+      url,
+      stop: async () => {
+        this.rss.unwatch(process.child.pid!);
+        await process.stop('SIGTERM');
+      },
+    };
+  }
+
   /** An API process with the bench's environment on a free port, once it answers `GET /`; its memory sampled. */
-  private async spawnApi(name: string): Promise<{ process: ServiceProcess; url: string }> {
+  private async spawnApi(name: string, env: Record<string, string> = {}): Promise<{ process: ServiceProcess; url: string }> {
     const port = await freePort();
-    const api = spawnService(name, this.entry('api/main'), { ...this.serviceEnv, PORT: String(port), HOST: '127.0.0.1' });
+    const api = spawnService(name, this.entry('api/main'), { ...this.serviceEnv, ...env, PORT: String(port), HOST: '127.0.0.1' });
     const url = `http://127.0.0.1:${port}`;
     try {
       await waitFor(

@@ -76,6 +76,13 @@ export class AsyncQueue<T> {
     if (this.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => this.takers.push(resolve));
   }
+
+  /** The next item and up to `max - 1` more already waiting (a group); empty once closed and drained. */
+  async takeUpTo(max: number): Promise<T[]> {
+    const first = await this.take();
+    if (first === undefined) return [];
+    return [first, ...this.items.splice(0, max - 1)];
+  }
 }
 
 /** A throughput measurement: operations done, over how long, and their latency. */

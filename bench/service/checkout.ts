@@ -27,11 +27,11 @@ export interface CheckoutBurstFigures {
 export async function checkoutBurstService(
   environment: BenchEnvironment,
   userIds: string[],
-  { connections }: { connections: number },
+  { connections, url = environment.baseUrl }: { connections: number; url?: string },
 ): Promise<CheckoutBurstFigures> {
   for (const userId of userIds) environment.token(userId);
   const start = performance.now();
-  const accept = await checkoutAcceptService(environment, environment.baseUrl, userIds, { connections });
+  const accept = await checkoutAcceptService(environment, url, userIds, { connections });
   // a checkout that was not answered 202 made no order
   const end = await untilOrdersFinal(environment.pool, accept.statuses['202'] ?? 0, PLACEMENT_TIMEOUT_MS);
   const seconds = (end - start) / 1000;
@@ -76,10 +76,10 @@ export function checkoutAcceptService(
 export async function checkoutRateService(
   environment: BenchEnvironment,
   userIds: string[],
-  { perSecond }: { perSecond: number },
+  { perSecond, url = environment.baseUrl }: { perSecond: number; url?: string },
 ): Promise<{ latency: LatencySummary; errors: number; errorSamples: string[]; orders: Record<string, number> }> {
   for (const userId of userIds) environment.token(userId);
-  const client = new HttpClient(environment.baseUrl, 64);
+  const client = new HttpClient(url, 64);
   try {
     const offered = await runOpenLoop(userIds.length, perSecond, async (i) => {
       const answer = await client.request('POST', '/api/checkout', {

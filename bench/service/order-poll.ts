@@ -6,13 +6,13 @@ import { closedLoop, type RequestFor } from './load';
 export async function orderPollService(
   environment: BenchEnvironment,
   orders: Array<{ id: string; userId: string }>,
-  { connections, durationMs, warmupMs }: { connections: number; durationMs: number; warmupMs: number },
+  { connections, durationMs, warmupMs, url = environment.baseUrl }: { connections: number; durationMs: number; warmupMs: number; url?: string },
 ): Promise<Throughput & { statuses: Record<string, number> }> {
   for (const { userId } of orders) environment.token(userId);
   const requestFor: RequestFor = (i) => {
     const order = orders[i % orders.length]!;
     return { method: 'GET', path: `/api/orders/${order.id}`, token: environment.token(order.userId) };
   };
-  await closedLoop(environment.baseUrl, { connections, durationMs: warmupMs, requestFor });
-  return closedLoop(environment.baseUrl, { connections, durationMs, requestFor });
+  await closedLoop(url, { connections, durationMs: warmupMs, requestFor });
+  return closedLoop(url, { connections, durationMs, requestFor });
 }

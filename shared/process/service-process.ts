@@ -96,14 +96,14 @@ export function spawnService(
   };
 }
 
-/** Starts the API on `port` (0: a free one); resolves once it listens. */
+/** Starts the API on `port` (0: a free one); resolves once it listens (within `timeoutMs`, 20 s). */
 export async function startApiProcess(
   env: Record<string, string>,
-  { compiled = false, port = 0, name = 'api' }: { compiled?: boolean; port?: number; name?: string } = {},
+  { compiled = false, port = 0, name = 'api', timeoutMs }: { compiled?: boolean; port?: number; name?: string; timeoutMs?: number } = {},
 ): Promise<{ api: ServiceProcess; baseUrl: string }> {
   const entry = compiled ? 'dist/api/main.js' : 'api/main.ts';
   const api = spawnService(name, entry, { ...env, LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1' });
-  const line = await api.waitForLine(/Server listening at http:\/\/127\.0\.0\.1:\d+/);
+  const line = await api.waitForLine(/Server listening at http:\/\/127\.0\.0\.1:\d+/, timeoutMs);
   const baseUrl = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1]!;
   return { api, baseUrl };
 }
