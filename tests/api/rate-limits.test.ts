@@ -47,6 +47,14 @@ describe('rate limits', () => {
     expect((await api.addToCart(users[0]!, { product_id: product.id, quantity: 1 })).status).toBe(429);
   });
 
+  it('requests that arrive together are counted together yet exactly: of 12 at once from one address over a limit of 3, 3 pass, each told its own remaining count', async () => {
+    const answers = await Promise.all(Array.from({ length: 12 }, () => fromAddress('10.1.1.9', { method: 'GET', url: '/api/products' })));
+    expect(answers.filter((res) => res.statusCode === 200)).toHaveLength(3);
+    expect(answers.filter((res) => res.statusCode === 429)).toHaveLength(9);
+    const remaining = answers.filter((res) => res.statusCode === 200).map((res) => res.headers['ratelimit-remaining']);
+    expect(remaining.sort()).toEqual(['0', '1', '2']);
+  });
+
   it('counts the public catalogue per address', async () => {
     const statuses = [];
     for (let i = 0; i < 4; i += 1) statuses.push((await fromAddress('10.1.1.1', { method: 'GET', url: '/api/products' })).statusCode);
