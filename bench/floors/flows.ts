@@ -5,7 +5,7 @@ import { ADVISORY_LOCKS } from '../../shared/db/session';
 import type { ProductForSale } from '../../shared/products/product-repository';
 import { transitionValues } from '../../shared/orders/order-status-repository';
 import { planGroup, priceGroup } from '../../shared/placement/place-order';
-import { fulfilValues, lockedOrdersOf, type LockedRow } from '../../shared/placement/placement-repository';
+import { checkAllTaken, fulfilValues, lockedOrdersOf, type LockedRow } from '../../shared/placement/placement-repository';
 import { CHECKOUT_BODY } from '../harness/fixtures';
 import { BEGIN_SQL } from '../../shared/db/connection-settings';
 import {
@@ -128,7 +128,7 @@ export function placeOrders(client: ClientBase, orderIds: string[], actor = 'wor
     if (fulfilments.length > 0) {
       const values = fulfilValues(fulfilments);
       const { rows: fulfilled } = await client.query<{ taken: number }>(prepared(FULFIL_ORDERS, values));
-      if (fulfilled[0]?.taken !== new Set(values[1] as string[]).size) throw new Error('stock changed under the placement lock');
+      checkAllTaken(values, fulfilled[0]?.taken);
     }
     if (moves.length > 0) await client.query(prepared(TRANSITION_ORDERS, transitionValues(moves)));
     return orderIds.map((orderId) => {

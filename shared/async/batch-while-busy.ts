@@ -48,3 +48,29 @@ export function batchWhileBusy<K, V>(load: (keys: K[]) => Promise<V[]>, { maxInF
       start();
     });
 }
+
+/**
+ * `batchWhileBusy` for work that may fail as a whole: a batch goes to `together`; when that throws, each of its
+ * keys goes to `alone`, so one bad key never fails the others — each call gets its own value, or its own error.
+ */
+export function batchWithFallback<K, V>(
+  together: (keys: K[]) => Promise<Array<PromiseSettledResult<V>>>,
+  alone: (key: K) => Promise<V>,
+  limits: BatchLimits,
+): (key: K) => Promise<V> {
+  const run = batchWhileBusy(async (keys: K[]): Promise<Array<PromiseSettledResult<V>>> => {
+    if (keys.length > 1) {
+      try {
+        return await together(keys);
+      } catch {
+        // each key again on its own below: the errors that matter are those of the keys alone
+      }
+    }
+    return Promise.allSettled(keys.map(alone));
+  }, limits);
+  return async (key) => {
+    const settled = await run(key);
+    if (settled.status === 'rejected') throw settled.reason;
+    return settled.value;
+  };
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { batchWhileBusy, type BatchLimits } from '../async/batch-while-busy';
+import { batchWithFallback, type BatchLimits } from '../async/batch-while-busy';
 import { lockCarts } from '../cart/cart-repository';
 import { checkoutInProgress } from '../cart/cart-rules';
 import type { Database } from '../db/database';
@@ -76,21 +76,11 @@ export function acceptCheckouts(db: Database, requests: CheckoutRequest[]): Prom
  * again checkout by checkout, so each gets its own answer.
  */
 export function groupingAcceptor(db: Database, limits: BatchLimits): (request: CheckoutRequest) => Promise<AcceptedCheckout> {
-  const accept = batchWhileBusy(async (requests: CheckoutRequest[]) => {
-    if (requests.length > 1) {
-      try {
-        return await acceptCheckouts(db, requests);
-      } catch {
-        // accepted again one by one below: the errors that matter are those of the checkouts alone
-      }
-    }
-    return Promise.allSettled(requests.map((request) => requestCheckout(db, request)));
-  }, limits);
-  return async (request) => {
-    const settled = await accept(request);
-    if (settled.status === 'rejected') throw settled.reason;
-    return settled.value;
-  };
+  return batchWithFallback(
+    (requests: CheckoutRequest[]) => acceptCheckouts(db, requests),
+    (request) => requestCheckout(db, request),
+    limits,
+  );
 }
 
 async function acceptOne(tx: Tx, request: CheckoutRequest): Promise<AcceptedCheckout> {

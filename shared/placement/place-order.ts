@@ -1,4 +1,4 @@
-import { batchWhileBusy, type BatchLimits } from '../async/batch-while-busy';
+import { batchWithFallback, type BatchLimits } from '../async/batch-while-busy';
 import type { Database } from '../db/database';
 import { inTransaction, type Tx } from '../db/transaction';
 import type { FailureReason, OrderStatus } from '../domain/order-status';
@@ -64,21 +64,11 @@ export async function placeOrders(db: Database, orderIds: string[], actor = 'wor
  * gets its own outcome, or its own error.
  */
 export function groupingPlacer(db: Database, limits: BatchLimits, actor = 'worker'): (orderId: string) => Promise<PlacementOutcome> {
-  const place = batchWhileBusy(async (orderIds: string[]): Promise<Array<PromiseSettledResult<PlacementOutcome>>> => {
-    if (orderIds.length > 1) {
-      try {
-        return (await placeOrders(db, orderIds, actor)).map((value) => ({ status: 'fulfilled', value }));
-      } catch {
-        // placed again one by one below: the errors that matter are those of the orders alone
-      }
-    }
-    return Promise.allSettled(orderIds.map((orderId) => placeOrder(db, orderId, actor)));
-  }, limits);
-  return async (orderId) => {
-    const settled = await place(orderId);
-    if (settled.status === 'rejected') throw settled.reason;
-    return settled.value;
-  };
+  return batchWithFallback(
+    async (orderIds: string[]) => (await placeOrders(db, orderIds, actor)).map((value) => ({ status: 'fulfilled' as const, value })),
+    (orderId) => placeOrder(db, orderId, actor),
+    limits,
+  );
 }
 
 async function placeGroup(tx: Tx, orderIds: string[], actor: string): Promise<Map<string, PlacementOutcome>> {

@@ -86,7 +86,12 @@ export async function fulfilOrders(tx: Tx, fulfilments: Fulfilment[]): Promise<v
   if (fulfilments.length === 0) return;
   const values = fulfilValues(fulfilments);
   const [result] = await rows<{ taken: number }>(tx, FULFIL_ORDERS, values);
-  if (result?.taken !== new Set(values[1] as string[]).size) throw new Error('stock changed under the placement lock');
+  checkAllTaken(values, result?.taken);
+}
+
+/** Throws unless FULFIL_ORDERS (given `values`) took the stock of every product it asked for. */
+export function checkAllTaken(values: unknown[], taken: number | undefined): void {
+  if (taken !== new Set(values[1] as string[]).size) throw new Error('stock changed under the placement lock');
 }
 
 /** FULFIL_ORDERS' parameters: every order's items as parallel arrays (one `unnest`), then the cart lines to clear. */
