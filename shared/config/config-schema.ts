@@ -36,7 +36,7 @@ export const ConfigSchema = Type.Object({
    * Order polls (GET /api/orders/:id) one API process reads in at most this many statements at once (at most
    * DB_POOL_MAX); polls that come meanwhile wait and are read together, in one statement, when one of those ends.
    */
-  ORDER_READS_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 200, default: 2 }),
+  ORDER_READS_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 200, default: 1 }),
   /**
    * Checkout accept transactions one API process runs at once (at most DB_POOL_MAX); checkouts that come meanwhile
    * wait and are accepted together, in one transaction per group, when one of those ends.
@@ -96,6 +96,12 @@ export const ConfigSchema = Type.Object({
   CART_MAX_LINES: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
   /** Rate limits on (false: none at all, e.g. for a load test). Every limit counts per minute, in Redis. */
   RATE_LIMITS_ENABLED: Type.Boolean({ default: true }),
+  /**
+   * Share of a limit (%) an API process takes from Redis at once and counts locally (one Redis round trip per
+   * that many requests, not per request). The fleet never lets more than a limit through; a caller may be refused
+   * up to (API processes − 1) × that share early. 0: every request counted in Redis.
+   */
+  RATE_LIMIT_LEASE_PERCENT: Type.Integer({ minimum: 0, maximum: 50, default: 5 }),
   /** Checkouts per user per minute (429 TOO_MANY_REQUESTS beyond). */
   RATE_LIMIT_CHECKOUTS_PER_MINUTE: Type.Integer({ minimum: 1, default: 10 }),
   /** Cart changes (add, change, remove) per user per minute. */

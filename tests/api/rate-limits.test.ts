@@ -95,6 +95,37 @@ describe('rate limits', () => {
   });
 });
 
+/** Each process leases a share of a limit from Redis and counts it locally (RATE_LIMIT_LEASE_PERCENT). */
+describe('rate limits counted from leases', () => {
+  // a limit of 40 reads, leased 10 % (4) at a time
+  const t = useTestApp({ RATE_LIMIT_READS_PER_MINUTE: '40', RATE_LIMIT_LEASE_PERCENT: '10' });
+  const api = routesFor(t.api);
+
+  it('one process counts every request exactly: RateLimit-Remaining goes down by one each time, 429 past the limit', async () => {
+    const user = newUser();
+    const answers = [];
+    for (let i = 0; i < 41; i += 1) answers.push(await api.getCart(user));
+    expect(answers.map((res) => res.headers['ratelimit-remaining'])).toEqual([...Array.from({ length: 40 }, (_, i) => String(39 - i)), '0']);
+    expect(answers.map((res) => res.status)).toEqual([...Array.from({ length: 40 }, () => 200), 429]);
+  });
+
+  it('the fleet never lets more than the limit through, and refuses at most (processes − 1) × (lease − 1) early', async () => {
+    const others = await Promise.all([buildApp(t.config, { logger: false }), buildApp(t.config, { logger: false })]);
+    try {
+      const processes = [t.api, ...others.map(injectClient)].map(routesFor);
+      const user = newUser();
+      // 90 reads at once, spread over three processes: together they may pass 40 at most, and at least 40 - 2 × 3
+      const answers = await Promise.all(Array.from({ length: 90 }, (_, i) => processes[i % 3]!.getCart(user)));
+      const passed = answers.filter((res) => res.status === 200).length;
+      expect(answers.filter((res) => res.status !== 200 && res.status !== 429)).toEqual([]);
+      expect(passed).toBeLessThanOrEqual(40);
+      expect(passed).toBeGreaterThanOrEqual(40 - 2 * 3);
+    } finally {
+      await Promise.all(others.map((other) => other.close()));
+    }
+  });
+});
+
 describe('rate limits while Redis is down', () => {
   const t = useTestAppWithoutRedis({ ...LOW_LIMITS, RATE_LIMIT_CART_WRITES_PER_MINUTE: '1' });
   const given = givenFor(t.api);
