@@ -143,24 +143,26 @@ export async function checkoutRateFloor(
   environment: BenchEnvironment,
   userIds: string[],
   { perSecond, acceptPoolMax, placers, placePoolMax }: { perSecond: number; acceptPoolMax: number; placers: number; placePoolMax: number },
-): Promise<{ latency: LatencySummary; errors: number; notPlaced: number }> {
+): Promise<{ latency: LatencySummary; placement: LatencySummary; errors: number; notPlaced: number }> {
   const acceptPool = environment.newPool(acceptPoolMax, 'floor-accept');
   const placePool = environment.newPool(placePoolMax, 'floor-place');
   try {
-    const accepted = new AsyncQueue<string>();
+    const accepted = new AsyncQueue<{ orderId: string; at: number }>();
+    const placementMs: number[] = [];
     let notPlaced = 0;
     const offering = runOpenLoop(userIds.length, perSecond, async (i) => {
       const orderId = await withClient(acceptPool, (client) => acceptCheckout(client, userIds[i]!, randomUUID()));
-      accepted.push(orderId);
+      accepted.push({ orderId, at: performance.now() });
     }).finally(() => accepted.close());
     const placing = Array.from({ length: placers }, async () => {
-      for (let orderId = await accepted.take(); orderId; orderId = await accepted.take()) {
-        const id = orderId;
-        if ((await withClient(placePool, (client) => placeOrder(client, id))) !== 'placed') notPlaced += 1;
+      for (let next = await accepted.take(); next; next = await accepted.take()) {
+        const { orderId, at } = next;
+        if ((await withClient(placePool, (client) => placeOrder(client, orderId))) !== 'placed') notPlaced += 1;
+        placementMs.push(performance.now() - at);
       }
     });
     const [offered] = await Promise.all([offering, ...placing]);
-    return { latency: summarize(offered.latenciesMs), errors: offered.errors.length, notPlaced };
+    return { latency: summarize(offered.latenciesMs), placement: summarize(placementMs), errors: offered.errors.length, notPlaced };
   } finally {
     await Promise.all([acceptPool.end(), placePool.end()]);
   }
