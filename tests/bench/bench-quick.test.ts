@@ -31,6 +31,8 @@ describe('npm run bench (quick)', () => {
         'checkout-202-p99',
         'checkout-202-max',
         'checkout-202-p99-first-seconds',
+        'placement-p99',
+        'placement-p99-first-seconds',
         'checkout-end-to-end',
         'checkout-end-to-end-group-floor',
         'checkout-end-to-end-first-burst',
