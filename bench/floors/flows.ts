@@ -9,7 +9,7 @@ import { checkAllTaken, fulfilValues, lockedOrdersOf, type LockedRow } from '../
 import { CHECKOUT_BODY } from '../harness/fixtures';
 import { BEGIN_SQL } from '../../shared/db/connection-settings';
 import {
-  ACCEPT_CHECKOUT,
+  ACCEPT_CHECKOUTS,
   ADD_CART_LINE,
   FIND_ORDER,
   FULFIL_ORDERS,
@@ -29,7 +29,7 @@ import {
  */
 export const FLOWS: Record<'addToCart' | 'acceptCheckout' | 'placeOrder' | 'readOrder', Array<Statement | string>> = {
   addToCart: [BEGIN_SQL, LOCK_CART, ADD_CART_LINE, 'COMMIT'],
-  acceptCheckout: [BEGIN_SQL, LOCK_CART, ACCEPT_CHECKOUT, 'COMMIT'],
+  acceptCheckout: [BEGIN_SQL, LOCK_CART, ACCEPT_CHECKOUTS, 'COMMIT'],
   placeOrder: [BEGIN_SQL, LOCK_ORDERS_AND_CARTS, LOCK_PRODUCTS_FOR_SALE, FULFIL_ORDERS, TRANSITION_ORDERS, 'COMMIT'],
   readOrder: [FIND_ORDER],
 };
@@ -84,14 +84,14 @@ export function acceptCheckout(client: ClientBase, userId: string, idempotencyKe
       hasItems: boolean;
       createdOrderId: string | null;
     }>(
-      prepared(ACCEPT_CHECKOUT, [
-        randomUUID(),
-        userId,
-        CHECKOUT_BODY.contact,
-        CHECKOUT_BODY.address,
-        randomUUID(),
-        idempotencyKey,
-        requestHash,
+      prepared(ACCEPT_CHECKOUTS, [
+        [randomUUID()],
+        [userId],
+        [CHECKOUT_BODY.contact],
+        [CHECKOUT_BODY.address],
+        [randomUUID()],
+        [idempotencyKey],
+        [requestHash],
         IDEMPOTENCY_WINDOW_HOURS,
       ]),
     );

@@ -15,7 +15,7 @@ export function prepared(statement: Statement, values: unknown[]): QueryConfig {
 }
 
 export { ADD_CART_LINE, LOCK_CART } from '../../shared/cart/cart-repository';
-export { ACCEPT_CHECKOUT } from '../../shared/checkout/checkout-repository';
+export { ACCEPT_CHECKOUTS } from '../../shared/checkout/checkout-repository';
 export { FIND_ORDER } from '../../shared/orders/order-repository';
 export { TRANSITION_ORDERS } from '../../shared/orders/order-status-repository';
 export { FULFIL_ORDERS, LOCK_ORDERS_AND_CARTS } from '../../shared/placement/placement-repository';

@@ -23,58 +23,75 @@ export interface PendingOrder {
   requestHash: string;
 }
 
-/** Exported for the bench's floor, which runs the very same statement. */
-export const ACCEPT_CHECKOUT = statement(
-  'checkout_accept',
-  `WITH known_key AS (
-     SELECT request_hash, order_id FROM idempotency_keys
-      WHERE user_id = $2 AND key = $6 AND created_at > now() - make_interval(hours => $8)),
-   pending AS (SELECT id FROM orders WHERE user_id = $2 AND status = 'pending'),
+/**
+ * Exported for the bench's floor, which runs the very same statement. Each
+ * row of the input is one checkout, of a user no other row names (the
+ * checkouts of one user go in statements one after another).
+ */
+export const ACCEPT_CHECKOUTS = statement(
+  'checkout_accept_group',
+  `WITH input AS (
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+         AS i(order_id, user_id, contact, address, request_id, key, request_hash)),
+   known_key AS (
+     SELECT k.user_id, k.request_hash, k.order_id FROM input i
+       JOIN idempotency_keys k ON k.user_id = i.user_id AND k.key = i.key AND k.created_at > now() - make_interval(hours => $8)),
+   pending AS (SELECT o.user_id, o.id FROM input i JOIN orders o ON o.user_id = i.user_id AND o.status = 'pending'),
    cart AS (
-     SELECT count(*) > 0 AS has_items, sum(c.quantity)::int AS items_count, sum(c.quantity * p.price) AS total_price
-       FROM cart_items c JOIN products p ON p.id = c.product_id WHERE c.user_id = $2),
+     SELECT c.user_id, sum(c.quantity)::int AS items_count, sum(c.quantity * p.price) AS total_price
+       FROM input i JOIN cart_items c ON c.user_id = i.user_id JOIN products p ON p.id = c.product_id
+      GROUP BY c.user_id),
+   accepted AS (
+     SELECT i.*, cart.items_count, cart.total_price FROM input i JOIN cart ON cart.user_id = i.user_id
+      WHERE NOT EXISTS (SELECT 1 FROM known_key k WHERE k.user_id = i.user_id)
+        AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.user_id = i.user_id)),
    new_order AS (
      INSERT INTO orders (id, user_id, status, contact, address, request_id)
-     SELECT $1, $2, 'pending', $3, $4, $5 FROM cart
-      WHERE cart.has_items AND NOT EXISTS (SELECT 1 FROM known_key) AND NOT EXISTS (SELECT 1 FROM pending)
-     RETURNING id),
+     SELECT order_id, user_id, 'pending', contact, address, request_id FROM accepted
+     RETURNING id, user_id),
    history AS (
-     INSERT INTO order_status_history (order_id, status, actor) SELECT id, 'pending', 'customer:' || $2 FROM new_order),
+     INSERT INTO order_status_history (order_id, status, actor) SELECT id, 'pending', 'customer:' || user_id FROM new_order),
    requested AS (
      INSERT INTO outbox_events (type, user_id, aggregate_id, data)
-     SELECT 'checkout.requested', $2, id::text, jsonb_build_object(
-              'order_id', id, 'items_count', cart.items_count, 'total_price', cart.total_price::numeric(20,2)::text)
-       FROM new_order, cart),
+     SELECT 'checkout.requested', user_id, order_id::text, jsonb_build_object(
+              'order_id', order_id, 'items_count', items_count, 'total_price', total_price::numeric(20,2)::text)
+       FROM accepted),
    remembered AS (
      -- a conflict here can only be an expired key (a live one stops the insert above): it is reused
      INSERT INTO idempotency_keys (user_id, key, request_hash, order_id)
-     SELECT $2, $6, $7, id FROM new_order WHERE $6::text IS NOT NULL
+     SELECT user_id, key, request_hash, order_id FROM accepted WHERE key IS NOT NULL
      ON CONFLICT (user_id, key) DO UPDATE
        SET request_hash = EXCLUDED.request_hash, order_id = EXCLUDED.order_id, created_at = now())
-   SELECT (SELECT request_hash FROM known_key) AS "keyHash", (SELECT order_id FROM known_key) AS "keyOrderId",
-          (SELECT id FROM pending) AS "pendingOrderId", (SELECT has_items FROM cart) AS "hasItems",
-          (SELECT id FROM new_order) AS "createdOrderId"`,
+   SELECT i.user_id AS "userId", k.request_hash AS "keyHash", k.order_id AS "keyOrderId", p.id AS "pendingOrderId",
+          cart.user_id IS NOT NULL AS "hasItems", a.order_id AS "createdOrderId"
+     FROM input i
+     LEFT JOIN known_key k ON k.user_id = i.user_id
+     LEFT JOIN pending p ON p.user_id = i.user_id
+     LEFT JOIN cart ON cart.user_id = i.user_id
+     LEFT JOIN accepted a ON a.user_id = i.user_id`,
 );
 
 /**
- * A checkout in one statement: it reads the Idempotency-Key (an expired one
- * counts as absent), the user's pending order and the cart, and only when the
- * key is new, no order is pending and the cart has lines, writes the pending
- * order, its first history row, the `checkout.requested` event (the cart at
- * current prices) and the key. It tells what it found either way.
+ * Checkouts in one statement, each of a different user: for each, it reads the
+ * Idempotency-Key (an expired one counts as absent), the user's pending order
+ * and cart, and only when the key is new, no order is pending and the cart has
+ * lines, writes the pending order, its first history row, the
+ * `checkout.requested` event (the cart at current prices) and the key. It
+ * tells, in the order given, what it found for each either way.
  */
-export async function acceptCheckout(tx: Tx, order: PendingOrder): Promise<CheckoutAttempt> {
-  const [attempt] = await rows<CheckoutAttempt>(tx, ACCEPT_CHECKOUT, [
-    order.orderId,
-    order.userId,
-    order.details.contact,
-    order.details.address,
-    order.requestId,
-    order.idempotencyKey,
-    order.requestHash,
+export async function attemptCheckouts(tx: Tx, orders: PendingOrder[]): Promise<CheckoutAttempt[]> {
+  const found = await rows<CheckoutAttempt & { userId: string }>(tx, ACCEPT_CHECKOUTS, [
+    orders.map((order) => order.orderId),
+    orders.map((order) => order.userId),
+    orders.map((order) => order.details.contact),
+    orders.map((order) => order.details.address),
+    orders.map((order) => order.requestId),
+    orders.map((order) => order.idempotencyKey),
+    orders.map((order) => order.requestHash),
     IDEMPOTENCY_WINDOW_HOURS,
   ]);
-  return attempt!;
+  const byUser = new Map(found.map((attempt) => [attempt.userId, attempt]));
+  return orders.map((order) => byUser.get(order.userId)!);
 }
 
 /** Deletes up to `limit` keys older than the window (they only take space); returns how many. */

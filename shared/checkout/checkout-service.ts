@@ -3,10 +3,10 @@ import { batchWithFallback, type BatchLimits } from '../async/batch-while-busy';
 import { lockCarts } from '../cart/cart-repository';
 import { checkoutInProgress } from '../cart/cart-rules';
 import type { Database } from '../db/database';
-import { inTransaction, type Tx } from '../db/transaction';
+import { inTransaction } from '../db/transaction';
 import { AppError } from '../errors/error-codes';
 import { orderStatusesOf } from '../orders/order-repository';
-import { acceptCheckout } from './checkout-repository';
+import { attemptCheckouts, type CheckoutAttempt, type PendingOrder } from './checkout-repository';
 import { hashCheckoutDetails, type CheckoutDetails } from './idempotency';
 
 export interface CheckoutRequest {
@@ -39,23 +39,21 @@ export async function requestCheckout(db: Database, request: CheckoutRequest): P
 /**
  * Accepts a group of checkouts in one transaction: the carts of their users
  * locked first, in user order (so two groups never wait on each other in a
- * circle), then each checkout's statement in the order given — so each sees
- * what the ones before it wrote (the same key sent twice: the second is a
- * replay) — and one commit. A refusal (a reused key, a pending checkout, an
- * empty cart) writes nothing and is that checkout's own outcome; anything
- * else the database throws rolls the whole group back.
+ * circle), then one statement for the checkouts of different users — and
+ * for a user with several, one more statement per further checkout, in the
+ * order given, so each sees what the ones before it wrote (the same key sent
+ * twice: the second is a replay) — and one commit. A refusal (a reused key, a
+ * pending checkout, an empty cart) writes nothing and is that checkout's own
+ * outcome; anything else the database throws rolls the whole group back.
  */
 export function acceptCheckouts(db: Database, requests: CheckoutRequest[]): Promise<Array<PromiseSettledResult<AcceptedCheckout>>> {
   return inTransaction(db, async (tx) => {
     await lockCarts(tx, requests.map((request) => request.userId));
-    const settled: Array<PromiseSettledResult<AcceptedCheckout>> = [];
-    for (const request of requests) {
-      try {
-        settled.push({ status: 'fulfilled', value: await acceptOne(tx, request) });
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        settled.push({ status: 'rejected', reason: error });
-      }
+    const settled = new Array<PromiseSettledResult<AcceptedCheckout>>(requests.length);
+    for (const round of roundsOfDistinctUsers(requests)) {
+      const orders = round.map((i) => pendingOrderOf(requests[i]!));
+      const attempts = await attemptCheckouts(tx, orders);
+      round.forEach((requestIndex, i) => (settled[requestIndex] = outcomeOf(orders[i]!, attempts[i]!)));
     }
     return settled;
   }, {
@@ -83,23 +81,39 @@ export function groupingAcceptor(db: Database, limits: BatchLimits): (request: C
   );
 }
 
-async function acceptOne(tx: Tx, request: CheckoutRequest): Promise<AcceptedCheckout> {
-  const requestHash = hashCheckoutDetails(request.body);
-  const attempt = await acceptCheckout(tx, {
+/** The requests' indexes in rounds where no user appears twice: each user's first checkout, then their second… */
+function roundsOfDistinctUsers(requests: CheckoutRequest[]): number[][] {
+  const rounds: number[][] = [];
+  const seen = new Map<string, number>();
+  requests.forEach((request, i) => {
+    const nth = seen.get(request.userId) ?? 0;
+    seen.set(request.userId, nth + 1);
+    (rounds[nth] ??= []).push(i);
+  });
+  return rounds;
+}
+
+function pendingOrderOf(request: CheckoutRequest): PendingOrder {
+  return {
     orderId: randomUUID(),
     userId: request.userId,
     details: request.body,
     requestId: request.requestId,
     idempotencyKey: request.idempotencyKey ?? null,
-    requestHash,
-  });
+    requestHash: hashCheckoutDetails(request.body),
+  };
+}
+
+/** What one checkout's attempt means: its order (new or replayed), or its refusal. */
+function outcomeOf(order: PendingOrder, attempt: CheckoutAttempt): PromiseSettledResult<AcceptedCheckout> {
+  const refused = (reason: AppError): PromiseRejectedResult => ({ status: 'rejected', reason });
   if (attempt.keyOrderId) {
-    if (attempt.keyHash !== requestHash) {
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different body');
+    if (attempt.keyHash !== order.requestHash) {
+      return refused(new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different body'));
     }
-    return { orderId: attempt.keyOrderId, replayed: true };
+    return { status: 'fulfilled', value: { orderId: attempt.keyOrderId, replayed: true } };
   }
-  if (attempt.pendingOrderId) throw checkoutInProgress(attempt.pendingOrderId);
-  if (!attempt.hasItems) throw new AppError('CART_EMPTY', 'The cart is empty');
-  return { orderId: attempt.createdOrderId!, replayed: false };
+  if (attempt.pendingOrderId) return refused(checkoutInProgress(attempt.pendingOrderId));
+  if (!attempt.hasItems) return refused(new AppError('CART_EMPTY', 'The cart is empty'));
+  return { status: 'fulfilled', value: { orderId: attempt.createdOrderId!, replayed: false } };
 }
