@@ -183,7 +183,11 @@ async function measure(
   log(`checkout end to end: ${checkouts} at ${burstConnections} connections, 1 worker, best of ${rounds} (after ${burstWarmup} not counted)`);
   environment.rss.phase('checkout end to end');
   const burstFloorOptions = { callers: burstConnections, acceptPoolMax: apiPoolMax, placers: PER_ORDER_PLACERS, placePoolMax: PER_ORDER_PLACERS };
-  const burstGroupFloorOptions = { ...burstFloorOptions, ...groupFloorOf(settings.placementGroupsInFlight) };
+  const acceptGroups = {
+    inFlight: ConfigSchema.properties.CHECKOUT_ACCEPTS_IN_FLIGHT.default as number,
+    max: ConfigSchema.properties.CHECKOUT_ACCEPT_GROUP_MAX.default as number,
+  };
+  const burstGroupFloorOptions = { ...burstFloorOptions, ...groupFloorOf(settings.placementGroupsInFlight), acceptGroups };
   const burstService = async (userIds: string[], url?: string) => {
     await freshCarts(userIds);
     return checkoutBurstService(environment, userIds, { connections: burstConnections, url });
@@ -606,13 +610,8 @@ async function measure(
 }
 
 /**
- * `rounds` runs of the service's measurement and of the floor's, the order
- * alternating from round to round (service first, then floor first, …) so
- * that a drift of the machine does not favour either side.
- */
-/**
  * An end-to-end figure beside both floors: the per-order floor (accept and placement statements, one order per
- * placement transaction) and the group floor (placement in groups, as the worker places).
+ * placement transaction) and the group floor (accept and placement in groups, as the API and the worker group them).
  */
 function endToEndRows({ id, path, service, perOrderFloor, groupFloor }: { id: string; path: string; service: number; perOrderFloor: number; groupFloor: number }): BenchRow[] {
   return [
@@ -632,7 +631,8 @@ function endToEndRows({ id, path, service, perOrderFloor, groupFloor }: { id: st
       unit: 'placed/s',
       service,
       floor: groupFloor,
-      floorIs: 'the group floor: the same accepts while the placement statements place what was accepted in groups (PLACEMENT_GROUP_MAX), PLACEMENT_GROUPS_IN_FLIGHT at once',
+      floorIs:
+        'the group floor: the accept statements in groups (the checkouts that come while CHECKOUT_ACCEPTS_IN_FLIGHT accepts run, up to CHECKOUT_ACCEPT_GROUP_MAX in one transaction) while the placement statements place what was accepted in groups (PLACEMENT_GROUP_MAX), PLACEMENT_GROUPS_IN_FLIGHT at once',
       better: 'higher',
       target: { kind: 'min-ratio', ratio: 0.7 },
     }),
@@ -660,6 +660,11 @@ async function onNewProcesses<T>(environment: BenchEnvironment, work: (url: stri
 /** Per-order placements at once per worker process in the per-order floor (the old WORKER_CONCURRENCY default). */
 const PER_ORDER_PLACERS = 5;
 
+/**
+ * `rounds` runs of the service's measurement and of the floor's, the order
+ * alternating from round to round (service first, then floor first, …) so
+ * that a drift of the machine does not favour either side.
+ */
 async function inRounds<S, F>(rounds: number, service: () => Promise<S>, floor: () => Promise<F>): Promise<{ service: S[]; floor: F[] }> {
   const runs = { service: [] as S[], floor: [] as F[] };
   for (let round = 0; round < rounds; round += 1) {

@@ -3,7 +3,8 @@ import type { Pool, PoolClient } from 'pg';
 import type { BenchEnvironment } from '../harness/environment';
 import { runOpenLoop } from '../harness/open-loop';
 import { AsyncQueue, CallTimer, runCallers, runCallersFor, summarize, throughput, type LatencySummary, type Throughput } from '../harness/stats';
-import { acceptCheckout, addToCart, placeOrder, placeOrders, readOrder } from './flows';
+import { batchWhileBusy } from '../../shared/async/batch-while-busy';
+import { acceptCheckout, acceptCheckouts, addToCart, placeOrder, placeOrders, readOrder } from './flows';
 
 /**
  * The floors: each hot path's statements (flows.ts) driven like the service
@@ -81,7 +82,9 @@ export interface CheckoutFloorFigures {
  * Checkout end to end: `callers` accept at once over `acceptPoolMax`
  * connections (the API), while `placers` place what was accepted, in order,
  * over their own connections (a worker's jobs), `groupSize` orders per
- * transaction at most — until all are placed.
+ * transaction at most — until all are placed. With `acceptGroups`, the
+ * checkouts that come while that many accept transactions run are accepted
+ * together, up to `max` in one (as the API groups them); otherwise one each.
  */
 export async function checkoutBurstFloor(
   environment: BenchEnvironment,
@@ -92,10 +95,24 @@ export async function checkoutBurstFloor(
     placers,
     placePoolMax,
     groupSize = 1,
-  }: { callers: number; acceptPoolMax: number; placers: number; placePoolMax: number; groupSize?: number },
+    acceptGroups,
+  }: {
+    callers: number;
+    acceptPoolMax: number;
+    placers: number;
+    placePoolMax: number;
+    groupSize?: number;
+    acceptGroups?: { inFlight: number; max: number };
+  },
 ): Promise<CheckoutFloorFigures> {
   const acceptPool = environment.newPool(acceptPoolMax, 'floor-accept');
   const placePool = environment.newPool(placePoolMax, 'floor-place');
+  const accept = acceptGroups
+    ? batchWhileBusy((users: string[]) => withClient(acceptPool, (client) => acceptCheckouts(client, users)), {
+        maxInFlight: acceptGroups.inFlight,
+        maxBatch: acceptGroups.max,
+      })
+    : (userId: string) => withClient(acceptPool, (client) => acceptCheckout(client, userId, randomUUID()));
   try {
     const accepted = new AsyncQueue<string>();
     const latencies: number[] = [];
@@ -104,7 +121,7 @@ export async function checkoutBurstFloor(
     let acceptSeconds = 0;
     const accepting = runCallers(userIds.length, callers, async (i) => {
       const began = performance.now();
-      const orderId = await withClient(acceptPool, (client) => acceptCheckout(client, userIds[i]!, randomUUID()));
+      const orderId = await accept(userIds[i]!);
       latencies.push(performance.now() - began);
       accepted.push(orderId);
     }).finally(() => {

@@ -14,6 +14,7 @@ import {
   FIND_ORDER,
   FULFIL_ORDERS,
   LOCK_CART,
+  LOCK_CARTS,
   LOCK_ORDERS_AND_CARTS,
   LOCK_PRODUCTS_FOR_SALE,
   prepared,
@@ -103,6 +104,35 @@ export function acceptCheckout(client: ClientBase, userId: string, idempotencyKe
     if (attempt.pendingOrderId) throw new Refused('CHECKOUT_IN_PROGRESS');
     if (!attempt.hasItems) throw new Refused('CART_EMPTY');
     return attempt.createdOrderId!;
+  });
+}
+
+/**
+ * shared/checkout/checkout-service.ts acceptCheckouts for checkouts of different users, none refused (the
+ * bench's carts): their carts locked in user order, one statement, one commit; resolves with the new orders' ids.
+ */
+export function acceptCheckouts(client: ClientBase, userIds: string[]): Promise<string[]> {
+  const requestHash = hashCheckoutDetails(CHECKOUT_BODY);
+  return inTransaction(client, async () => {
+    await client.query(prepared(LOCK_CARTS, [ADVISORY_LOCKS.cartNamespace, userIds]));
+    const { rows } = await client.query<{ userId: string; createdOrderId: string | null }>(
+      prepared(ACCEPT_CHECKOUTS, [
+        userIds.map(() => randomUUID()),
+        userIds,
+        userIds.map(() => CHECKOUT_BODY.contact),
+        userIds.map(() => CHECKOUT_BODY.address),
+        userIds.map(() => randomUUID()),
+        userIds.map(() => randomUUID()),
+        userIds.map(() => requestHash),
+        IDEMPOTENCY_WINDOW_HOURS,
+      ]),
+    );
+    const created = new Map(rows.map((row) => [row.userId, row.createdOrderId]));
+    return userIds.map((userId) => {
+      const orderId = created.get(userId);
+      if (!orderId) throw new Refused('NOT_ACCEPTED');
+      return orderId;
+    });
   });
 }
 

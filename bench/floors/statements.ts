@@ -14,7 +14,7 @@ export function prepared(statement: Statement, values: unknown[]): QueryConfig {
   return { name: statement.name, text: statement.text, values };
 }
 
-export { ADD_CART_LINE, LOCK_CART } from '../../shared/cart/cart-repository';
+export { ADD_CART_LINE, LOCK_CART, LOCK_CARTS } from '../../shared/cart/cart-repository';
 export { ACCEPT_CHECKOUTS } from '../../shared/checkout/checkout-repository';
 export { FIND_ORDER } from '../../shared/orders/order-repository';
 export { TRANSITION_ORDERS } from '../../shared/orders/order-status-repository';
