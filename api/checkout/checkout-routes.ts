@@ -1,10 +1,11 @@
+import { activeTraceparent } from '../../shared/telemetry/tracing';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { withTimeout } from '../../shared/async/with-timeout';
 import { batchWhileBusy } from '../../shared/async/batch-while-busy';
 import { groupingAcceptor } from '../../shared/checkout/checkout-service';
 import type { Config } from '../../shared/config/config-schema';
-import { enqueueCheckouts, type CheckoutJobData } from '../../shared/queue/checkout-queue';
+import { enqueueCheckouts, type CheckoutJob } from '../../shared/queue/checkout-queue';
 import { Type } from '@sinclair/typebox';
 import { BEARER } from '../http/common-schemas';
 import { POLL_AFTER_SECONDS } from '../http/polling';
@@ -24,18 +25,18 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asy
     maxInFlight: Math.min(config.CHECKOUT_ACCEPTS_IN_FLIGHT, config.DB_POOL_MAX),
     maxBatch: config.CHECKOUT_ACCEPT_GROUP_MAX,
   });
-  const enqueue = batchWhileBusy(async (jobs: CheckoutJobData[]) => {
+  const enqueue = batchWhileBusy(async (jobs: CheckoutJob[]) => {
     await enqueueCheckouts(app.checkoutQueue, jobs);
     return jobs.map(() => undefined);
   }, ENQUEUE_LIMITS);
 
   /** The order is committed: if Redis is unreachable now, the reconciler enqueues it later. */
   const enqueueOrLeaveToReconciler = async (orderId: string, request: FastifyRequest) => {
-    const data = { orderId, userId: request.user.id, requestId: request.id };
+    const job = { data: { orderId, userId: request.user.id, requestId: request.id }, traceparent: activeTraceparent() };
     try {
       // BullMQ would wait for a connection that is not ready instead of failing
       if (app.redis.status !== 'ready') throw new Error(`redis is ${app.redis.status}`);
-      await withTimeout(ENQUEUE_TIMEOUT_MS, enqueue(data));
+      await withTimeout(ENQUEUE_TIMEOUT_MS, enqueue(job));
     } catch (error) {
       request.log.warn({ err: error, order_id: orderId }, 'enqueue failed; left to the reconciler');
     }
@@ -78,6 +79,7 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asy
         body: request.body,
         idempotencyKey: request.headers['idempotency-key'],
         requestId: request.id,
+        traceparent: activeTraceparent(),
       });
       if (!replayed) await enqueueOrLeaveToReconciler(orderId, request);
       app.metrics.checkoutsAccepted.inc({ replayed: String(replayed) });

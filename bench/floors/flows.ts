@@ -94,6 +94,7 @@ export function acceptCheckout(client: ClientBase, userId: string, idempotencyKe
         [idempotencyKey],
         [requestHash],
         IDEMPOTENCY_WINDOW_HOURS,
+        [null],
       ]),
     );
     const attempt = rows[0]!;
@@ -125,6 +126,7 @@ export function acceptCheckouts(client: ClientBase, userIds: string[]): Promise<
         userIds.map(() => randomUUID()),
         userIds.map(() => requestHash),
         IDEMPOTENCY_WINDOW_HOURS,
+        userIds.map(() => null),
       ]),
     );
     const created = new Map(rows.map((row) => [row.userId, row.createdOrderId]));

@@ -22,7 +22,7 @@ export interface ColdStartFigures {
  * (the build is current: no compile). Beside them, a bare `node` start.
  */
 export async function coldStart(environment: BenchEnvironment, order: { orderId: string; userId: string }): Promise<ColdStartFigures> {
-  await enqueueCheckout(environment.queue, { ...order, requestId: `bench-cold-${order.orderId}` });
+  await enqueueCheckout(environment.queue, { data: { ...order, requestId: `bench-cold-${order.orderId}` } });
   const finalBefore = await countFinalOrders(environment.pool);
   let started = performance.now();
   const worker = environment.spawnCold('worker');

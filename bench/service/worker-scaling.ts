@@ -27,7 +27,7 @@ export async function workerScalingService(
   env: Record<string, string> = {},
 ): Promise<WorkerScalingFigures> {
   await environment.queue.pause();
-  await Promise.all(orders.map((order) => enqueueCheckout(environment.queue, { ...order, requestId: `bench-${order.orderId}` })));
+  await Promise.all(orders.map((order) => enqueueCheckout(environment.queue, { data: { ...order, requestId: `bench-${order.orderId}` } })));
   const workers = await environment.startWorkers(processes, env);
   try {
     const pids = workers.map((worker) => worker.child.pid!);

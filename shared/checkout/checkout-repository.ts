@@ -21,6 +21,8 @@ export interface PendingOrder {
   requestId: string;
   idempotencyKey: string | null;
   requestHash: string;
+  /** The checkout request's W3C traceparent, kept with the order and its events; null when tracing is off. */
+  traceparent: string | null;
 }
 
 /**
@@ -31,8 +33,8 @@ export interface PendingOrder {
 export const ACCEPT_CHECKOUTS = statement(
   'checkout_accept_group',
   `WITH input AS (
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-         AS i(order_id, user_id, contact, address, request_id, key, request_hash)),
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $9::text[])
+         AS i(order_id, user_id, contact, address, request_id, key, request_hash, traceparent)),
    known_key AS (
      SELECT k.user_id, k.request_hash, k.order_id FROM input i
        JOIN idempotency_keys k ON k.user_id = i.user_id AND k.key = i.key AND k.created_at > now() - make_interval(hours => $8)),
@@ -46,14 +48,14 @@ export const ACCEPT_CHECKOUTS = statement(
       WHERE NOT EXISTS (SELECT 1 FROM known_key k WHERE k.user_id = i.user_id)
         AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.user_id = i.user_id)),
    new_order AS (
-     INSERT INTO orders (id, user_id, status, contact, address, request_id)
-     SELECT order_id, user_id, 'pending', contact, address, request_id FROM accepted
+     INSERT INTO orders (id, user_id, status, contact, address, request_id, traceparent)
+     SELECT order_id, user_id, 'pending', contact, address, request_id, traceparent FROM accepted
      RETURNING id, user_id),
    history AS (
      INSERT INTO order_status_history (order_id, status, actor) SELECT id, 'pending', 'customer:' || user_id FROM new_order),
    requested AS (
-     INSERT INTO outbox_events (type, user_id, aggregate_id, data)
-     SELECT 'checkout.requested', user_id, order_id::text, jsonb_build_object(
+     INSERT INTO outbox_events (type, user_id, aggregate_id, traceparent, data)
+     SELECT 'checkout.requested', user_id, order_id::text, traceparent, jsonb_build_object(
               'order_id', order_id, 'items_count', items_count, 'total_price', total_price::numeric(20,2)::text)
        FROM accepted),
    remembered AS (
@@ -89,6 +91,7 @@ export async function attemptCheckouts(tx: Tx, orders: PendingOrder[]): Promise<
     orders.map((order) => order.idempotencyKey),
     orders.map((order) => order.requestHash),
     IDEMPOTENCY_WINDOW_HOURS,
+    orders.map((order) => order.traceparent),
   ]);
   const byUser = new Map(found.map((attempt) => [attempt.userId, attempt]));
   return orders.map((order) => byUser.get(order.userId)!);

@@ -8,12 +8,15 @@ import { AppError } from '../errors/error-codes';
 import { orderStatusesOf } from '../orders/order-repository';
 import { attemptCheckouts, type CheckoutAttempt, type PendingOrder } from './checkout-repository';
 import { hashCheckoutDetails, type CheckoutDetails } from './idempotency';
+import { inSpan, withTraceparent } from '../telemetry/tracing';
 
 export interface CheckoutRequest {
   userId: string;
   body: CheckoutDetails;
   idempotencyKey?: string;
   requestId: string;
+  /** The request's W3C traceparent (activeTraceparent() where it arrived); none when tracing is off. */
+  traceparent?: string | null;
 }
 
 /** `replayed` is true when an earlier request with the same Idempotency-Key already created the order. */
@@ -47,6 +50,14 @@ export async function requestCheckout(db: Database, request: CheckoutRequest): P
  * outcome; anything else the database throws rolls the whole group back.
  */
 export function acceptCheckouts(db: Database, requests: CheckoutRequest[]): Promise<Array<PromiseSettledResult<AcceptedCheckout>>> {
+  // traced: one span for the transaction, a child of the first checkout's request, linked to the others
+  const [first, ...others] = requests.map((request) => request.traceparent ?? null);
+  return withTraceparent(first ?? null, () =>
+    inSpan('accept checkouts', others, { 'checkout.requests': requests.length }, () => acceptInTransaction(db, requests)),
+  );
+}
+
+function acceptInTransaction(db: Database, requests: CheckoutRequest[]): Promise<Array<PromiseSettledResult<AcceptedCheckout>>> {
   return inTransaction(db, async (tx) => {
     await lockCarts(tx, requests.map((request) => request.userId));
     const settled = new Array<PromiseSettledResult<AcceptedCheckout>>(requests.length);
@@ -101,6 +112,7 @@ function pendingOrderOf(request: CheckoutRequest): PendingOrder {
     requestId: request.requestId,
     idempotencyKey: request.idempotencyKey ?? null,
     requestHash: hashCheckoutDetails(request.body),
+    traceparent: request.traceparent ?? null,
   };
 }
 

@@ -12,6 +12,7 @@ import * as m0006 from './migrations/0006-relay-state';
 import * as m0007 from './migrations/0007-outbox-without-notify';
 import * as m0008 from './migrations/0008-relay-batches';
 import * as m0009 from './migrations/0009-status-without-notify';
+import * as m0010 from './migrations/0010-trace-context';
 
 /** Every migration, in order. A new migration is a new file appended here; shipped ones never change. */
 const MIGRATIONS: ReadonlyArray<{ name: string; up: MigrationFn; down: MigrationFn }> = [
@@ -24,6 +25,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; up: MigrationFn; down: Migration
   { name: '0007-outbox-without-notify', ...m0007 },
   { name: '0008-relay-batches', ...m0008 },
   { name: '0009-status-without-notify', ...m0009 },
+  { name: '0010-trace-context', ...m0010 },
 ];
 
 /**

@@ -22,9 +22,11 @@ export interface OutboxRow {
   user_id: string;
   data: Record<string, unknown>;
   occurred_at: Date;
+  /** The W3C traceparent of the change that wrote the event (tracing on), or null. */
+  traceparent: string | null;
 }
 
-const ROW_COLUMNS = 'id, event_id, type, version, user_id, data, occurred_at';
+const ROW_COLUMNS = 'id, event_id, type, version, user_id, data, occurred_at, traceparent';
 
 /** Writes an ML event into the outbox, inside the caller's transaction: it exists only if the change commits. */
 export async function recordEvent<T extends EventType>({ db, transaction }: Tx, event: NewEvent<T>): Promise<void> {

@@ -43,8 +43,12 @@ export async function writeMarker(redis: RedisClient, stream: string, marker: St
  */
 const APPEND_BATCH = `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-for i = 4, #ARGV, 2 do
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'type', ARGV[i], 'event', ARGV[i + 1])
+for i = 4, #ARGV, 3 do
+  if ARGV[i + 2] == '' then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'type', ARGV[i], 'event', ARGV[i + 1])
+  else
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'type', ARGV[i], 'event', ARGV[i + 1], 'traceparent', ARGV[i + 2])
+  end
 end
 redis.call('SET', KEYS[2], ARGV[2])
 return 1`;
@@ -52,8 +56,9 @@ return 1`;
 type AppendBatch = (stream: string, marker: string, expected: string, next: string, maxLen: number, ...fields: string[]) => Promise<number>;
 
 /**
- * Appends `rows` (fields `type` and `event`, the JSON envelope) and moves the
- * marker from `expected` to `next`; false when the marker was not `expected`
+ * Appends `rows` (fields `type` and `event`, the JSON envelope, and
+ * `traceparent` when the event's change was traced) and moves the marker
+ * from `expected` to `next`; false when the marker was not `expected`
  * (nothing written).
  */
 export async function appendBatch(
@@ -63,7 +68,7 @@ export async function appendBatch(
 ): Promise<boolean> {
   const client = redis as RedisClient & { appendEventBatch?: AppendBatch };
   if (!client.appendEventBatch) redis.defineCommand('appendEventBatch', { numberOfKeys: 2, lua: APPEND_BATCH });
-  const fields = rows.flatMap((row) => [row.type, JSON.stringify(toEnvelope(row))]);
+  const fields = rows.flatMap((row) => [row.type, JSON.stringify(toEnvelope(row)), row.traceparent ?? '']);
   const written = await client.appendEventBatch!(
     stream,
     markerKey(stream),
@@ -79,7 +84,8 @@ export async function appendBatch(
 export async function appendToStream(redis: RedisClient, stream: string, maxLen: number, rows: OutboxRow[]): Promise<void> {
   const pipeline = redis.pipeline();
   for (const row of rows) {
-    pipeline.xadd(stream, 'MAXLEN', '~', maxLen, '*', 'type', row.type, 'event', JSON.stringify(toEnvelope(row)));
+    const traced = row.traceparent ? ['traceparent', row.traceparent] : [];
+    pipeline.xadd(stream, 'MAXLEN', '~', maxLen, '*', 'type', row.type, 'event', JSON.stringify(toEnvelope(row)), ...traced);
   }
   const results = (await pipeline.exec()) ?? [];
   const failed = results.find(([error]) => error);

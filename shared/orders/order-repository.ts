@@ -161,6 +161,8 @@ export interface StaleOrder {
   id: string;
   userId: string;
   requestId: string | null;
+  /** The checkout's W3C traceparent (tracing was on), or null. */
+  traceparent: string | null;
 }
 
 /** Pending orders created more than `$1` milliseconds ago: the one definition of "stale". */
@@ -173,7 +175,7 @@ const STALE_PENDING = `status = 'pending' AND created_at < now() - make_interval
  */
 export function lockStalePendingOrders({ db, transaction }: Tx, olderThanMs: number, limit: number): Promise<StaleOrder[]> {
   return db.query<StaleOrder>(
-    `SELECT id, user_id AS "userId", request_id AS "requestId" FROM orders
+    `SELECT id, user_id AS "userId", request_id AS "requestId", traceparent FROM orders
       WHERE ${STALE_PENDING}
       ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
     { type: QueryTypes.SELECT, bind: [olderThanMs, limit], transaction },
@@ -192,7 +194,7 @@ export function claimStalePendingOrders(db: Database, olderThanMs: number, lease
       WHERE o.id IN (SELECT id FROM orders
                       WHERE ${STALE_PENDING} AND (reconcile_lease_until IS NULL OR reconcile_lease_until < now())
                       ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-      RETURNING o.id, o.user_id AS "userId", o.request_id AS "requestId"`,
+      RETURNING o.id, o.user_id AS "userId", o.request_id AS "requestId", o.traceparent`,
     { type: QueryTypes.SELECT, bind: [olderThanMs, limit, leaseMs] },
   );
 }

@@ -27,12 +27,12 @@ export const TRANSITION_ORDERS = statement(
               failure_details = COALESCE(v.failure_details, o.failure_details)
          FROM v
         WHERE o.id = v.order_id AND o.status = ANY(string_to_array(v.sources, ','))
-        RETURNING o.id, o.user_id, o.status, o.total_price, o.items_count, o.failure_reason, o.failure_details, v.actor),
+        RETURNING o.id, o.user_id, o.status, o.total_price, o.items_count, o.failure_reason, o.failure_details, o.traceparent, v.actor),
      history AS (
        INSERT INTO order_status_history (order_id, status, actor) SELECT id, status, actor FROM moved),
      event AS (
-       INSERT INTO outbox_events (type, user_id, aggregate_id, data)
-       SELECT 'order.' || m.status, m.user_id, m.id::text, CASE m.status
+       INSERT INTO outbox_events (type, user_id, aggregate_id, traceparent, data)
+       SELECT 'order.' || m.status, m.user_id, m.id::text, m.traceparent, CASE m.status
          WHEN 'placed' THEN jsonb_build_object(
            'order_id', m.id, 'total_price', m.total_price::text, 'items_count', m.items_count,
            'items', (SELECT jsonb_agg(jsonb_build_object('product_id', i.product_id, 'quantity', i.quantity,

@@ -1,3 +1,4 @@
+import { inSpan } from '../telemetry/tracing';
 import { batchWithFallback, type BatchLimits } from '../async/batch-while-busy';
 import type { Database } from '../db/database';
 import { inTransaction, type Tx } from '../db/transaction';
@@ -42,7 +43,7 @@ export async function placeOrder(db: Database, orderId: string, actor = 'worker'
  */
 export async function placeOrders(db: Database, orderIds: string[], actor = 'worker'): Promise<PlacementOutcome[]> {
   const group = [...new Set(orderIds)];
-  const { outcomes } = await inTransaction(db, async (tx) => ({ outcomes: await placeGroup(tx, group, actor) }), {
+  const place = () => inTransaction(db, async (tx) => ({ outcomes: await placeGroup(tx, group, actor) }), {
     // the COMMIT's answer was lost: committed if every order that moved says so (a skip wrote nothing)
     committed: async ({ outcomes: settled }) => {
       const moved = [...settled].filter(([, outcome]) => outcome.status === 'placed' || outcome.status === 'failed');
@@ -51,6 +52,8 @@ export async function placeOrders(db: Database, orderIds: string[], actor = 'wor
       return moved.every(([orderId, outcome]) => statuses.get(orderId) === outcome.status);
     },
   });
+  // traced: a span for the transaction, a child of the job that started the group
+  const { outcomes } = await inSpan('place orders', [], { 'checkout.orders': group.length }, place);
   return orderIds.map((orderId) => outcomes.get(orderId)!);
 }
 

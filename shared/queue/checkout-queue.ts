@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisClient } from '../redis/redis-connection';
+import { queueTelemetry } from '../telemetry/tracing';
 
 /** The queue that turns carts into orders. */
 export const CHECKOUT_QUEUE = 'checkout';
@@ -33,15 +34,27 @@ export function createCheckoutQueue(connection: RedisClient, prefix: string): Qu
     connection,
     prefix,
     defaultJobOptions: CHECKOUT_JOB_OPTIONS,
+    telemetry: queueTelemetry(),
   });
 }
 
+/** A job to add, with the W3C traceparent of the checkout it places (tracing on): the job continues that trace. */
+export interface CheckoutJob {
+  data: CheckoutJobData;
+  traceparent?: string | null;
+}
+
+/** The job's options: its id is its order id; its trace context, when it has one, is the checkout's. */
+function optionsOf({ data, traceparent }: CheckoutJob): JobsOptions {
+  return { ...CHECKOUT_JOB_OPTIONS, jobId: data.orderId, ...(traceparent && { telemetry: { metadata: JSON.stringify({ traceparent }) } }) };
+}
+
 /** Adds the jobs of several orders in one round trip (`addBulk`); each job id is its order id. */
-export function enqueueCheckouts(queue: Queue<CheckoutJobData, CheckoutJobResult>, jobs: CheckoutJobData[]) {
-  return queue.addBulk(jobs.map((data) => ({ name: 'place-order', data, opts: { ...CHECKOUT_JOB_OPTIONS, jobId: data.orderId } })));
+export function enqueueCheckouts(queue: Queue<CheckoutJobData, CheckoutJobResult>, jobs: CheckoutJob[]) {
+  return queue.addBulk(jobs.map((job) => ({ name: 'place-order', data: job.data, opts: optionsOf(job) })));
 }
 
 /** Adds the job for an order; the job id is the order id. */
-export function enqueueCheckout(queue: Queue<CheckoutJobData, CheckoutJobResult>, data: CheckoutJobData) {
-  return queue.add('place-order', data, { jobId: data.orderId });
+export function enqueueCheckout(queue: Queue<CheckoutJobData, CheckoutJobResult>, job: CheckoutJob) {
+  return queue.add('place-order', job.data, optionsOf(job));
 }

@@ -155,7 +155,7 @@ describe('reconciler', () => {
 
     it('leaves alone a stale pending order whose job is waiting', async () => {
       const { orderId, userId } = await pendingOrder(STALE);
-      const added = await enqueueCheckout(jobs.queue, { orderId, userId });
+      const added = await enqueueCheckout(jobs.queue, { data: { orderId, userId } });
 
       expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
 
@@ -178,7 +178,7 @@ describe('reconciler', () => {
 
     it('retries the failed job of a stale pending order', async () => {
       const { orderId, userId } = await pendingOrder(STALE);
-      const job = await enqueueCheckout(jobs.queue, { orderId, userId });
+      const job = await enqueueCheckout(jobs.queue, { data: { orderId, userId } });
       await finishJob(job, 'fail');
       expect(await job.getState()).toBe('failed');
 
@@ -191,7 +191,7 @@ describe('reconciler', () => {
 
     it('replaces the completed job of an order that is still pending', async () => {
       const { orderId, userId } = await pendingOrder(STALE);
-      const job = await enqueueCheckout(jobs.queue, { orderId, userId });
+      const job = await enqueueCheckout(jobs.queue, { data: { orderId, userId } });
       await finishJob(job, 'complete');
 
       expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 0, requeued: 1, retried: 0 });
@@ -321,7 +321,7 @@ describe('reconciler', () => {
 
     it('two passes that find the same failed job at once both succeed and leave one job waiting', async () => {
       const { orderId, userId } = await pendingOrder(STALE);
-      const job = await enqueueCheckout(jobs.queue, { orderId, userId });
+      const job = await enqueueCheckout(jobs.queue, { data: { orderId, userId } });
       await finishJob(job, 'fail');
 
       // Plug the queue's Redis connection with a blocking pop: both passes queue their job lookups

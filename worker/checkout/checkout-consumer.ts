@@ -1,3 +1,4 @@
+import { queueTelemetry } from '../../shared/telemetry/tracing';
 import { Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { withTimeout } from '../../shared/async/with-timeout';
@@ -71,6 +72,7 @@ export class CheckoutConsumer {
       lockDuration: config.WORKER_LOCK_DURATION_MS,
       stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
       maxStalledCount: 3,
+      telemetry: queueTelemetry(),
     });
     // BullMQ repeats its connections' errors: those are the connection's trouble, not the worker's
     worker.on('error', (error) => (isRedisUnavailable(error) ? connectionTrouble(error) : this.log.error({ err: error }, 'worker error')));

@@ -81,7 +81,11 @@ async function ensureLiveJob(
   }
   if (state === 'missing' || state === 'unknown' || state === 'completed') {
     if (job) await job.remove();
-    await enqueueCheckout(queue, { orderId: order.id, userId: order.userId, requestId: order.requestId ?? undefined });
+    // the job continues the checkout's trace (kept with the order)
+    await enqueueCheckout(queue, {
+      data: { orderId: order.id, userId: order.userId, requestId: order.requestId ?? undefined },
+      traceparent: order.traceparent,
+    });
     return 'requeued';
   }
   return 'alive';

@@ -1,3 +1,4 @@
+import { recordSpan } from '../../shared/telemetry/tracing';
 import { ReplyError } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -110,6 +111,7 @@ export class OutboxRelay {
     const { stream, maxLen } = this.settings;
     const expected = this.marker!;
     const next = { epoch: expected.epoch, batch: this.batch + 1 };
+    const startedAt = Date.now();
     if (!(await this.redisStep(appendBatch(this.redis, { stream, maxLen, expected, next }, rows)))) {
       // the marker moved under us: the next check finds out what Redis lost
       this.marker = undefined;
@@ -119,6 +121,7 @@ export class OutboxRelay {
     this.batch = next.batch;
     if (!(await this.untilDurable())) return 0;
     await markPublished(session, { stream, ids: rows.map((row) => row.id), batch: next.batch });
+    for (const row of rows) recordSpan(`publish ${row.type}`, row.traceparent, startedAt, { 'messaging.destination.name': stream, 'checkout.event_id': row.event_id });
     this.published += rows.length;
     this.events.onPublished?.(rows.length);
     return rows.length;
