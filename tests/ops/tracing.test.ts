@@ -7,6 +7,7 @@ import { waitFor } from '../../shared/async/wait-for';
 import { actor } from '../support/actors';
 import { givenFor } from '../support/given';
 import { routesFor } from '../support/routes';
+import { createCheckoutQueue } from '../../shared/queue/checkout-queue';
 import { startStack, type Stack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -60,7 +61,14 @@ describe('traces, with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    stack = await startStack({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100', LOG_LEVEL: 'info' });
+    stack = await startStack({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      LOG_LEVEL: 'info',
+      // a pending order with no job is re-enqueued within a second
+      RECONCILE_AFTER_MS: '500',
+      RECONCILER_INTERVAL_MS: '200',
+    });
     await stack.startWorker();
   });
   afterAll(async () => {
@@ -117,6 +125,35 @@ describe('traces, with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     // log lines written inside the trace carry its id
     const workerLine = stack.workers[0]!.lines.find((line) => line.includes(orderId) && line.includes('order placed'))!;
     expect(JSON.parse(workerLine)).toMatchObject({ trace_id: request.traceId });
+  });
+
+  it("the reconciler's re-enqueue of an order whose job was lost continues the checkout's trace", async () => {
+    const shopper = actor('traced-after-loss');
+    const product = await given.product({ stock: 5 });
+    await given.cart(shopper, product.id);
+    const queue = createCheckoutQueue(stack.redis, stack.env['QUEUE_PREFIX']!);
+    try {
+      await queue.pause();
+      const accepted = await api.checkout(shopper, { contact: 'lost@example.com', address: '2 Span Street' });
+      const orderId = accepted.body.order_id as string;
+      // the job is lost (as when Redis loses data): only the reconciler can give the order a job now
+      await waitFor('the job', async () => (await queue.getJob(orderId)) ?? null);
+      await queue.remove(orderId);
+      await queue.resume();
+      await stack.waitUntilNoPending();
+
+      const [order] = await stack.sql<{ traceparent: string }>('SELECT traceparent FROM orders WHERE id = $1', [orderId]);
+      const traceId = order!.traceparent.split('-')[1];
+      const consumed = await waitFor('the re-enqueued job in the checkout\'s trace', async () =>
+        receiver.spans.find((span) => span.traceId === traceId && span.kind === KIND.consumer && span.service === 'checkout-worker'),
+      );
+      const placed = await waitFor('its placement', async () => receiver.spans.find((span) => span.traceId === traceId && span.name === 'place orders'));
+      expect(placed.parentSpanId).toBe(consumed.spanId);
+      expect(receiver.spans.some((span) => span.traceId === traceId && span.name === 'POST /api/checkout')).toBe(true);
+      expect(stack.workers[0]!.lines.some((line) => line.includes('"requeued":1') && line.includes('reconciler acted'))).toBe(true);
+    } finally {
+      await queue.close();
+    }
   });
 });
 
