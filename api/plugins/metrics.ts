@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { registerQueueMetrics } from '../../shared/queue/queue-metrics';
+import { registerOrderMetrics } from '../../shared/orders/order-metrics';
+import { registerPoolMetrics } from '../../shared/db/pool-metrics';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { bearerToken } from '../../shared/auth/authorization-header';
 import { sameSecret } from '../../shared/auth/same-secret';
@@ -64,6 +66,8 @@ export const metricsPlugin = fp(
     });
     // the queue's depth from the API too: it runs while workers are scaled to zero (the autoscaler reads it here)
     registerQueueMetrics(registry, app.checkoutQueue);
+    registerOrderMetrics(registry, app.db);
+    registerPoolMetrics(registry, app.db);
     app.decorate('metrics', { checkoutsAccepted });
 
     app.addHook('onResponse', async (request, reply) => {

@@ -225,3 +225,13 @@ export async function findSettledOrderIds(db: Database, orderIds: string[]): Pro
   });
   return rows.map((row) => row.id);
 }
+
+/** Orders pending now and the age of the oldest (0: none), read at scrape time; the pending index makes both cheap. */
+export async function pendingOrderFigures(db: Database): Promise<{ pending: number; oldestAgeSeconds: number }> {
+  const [row] = await db.query<{ pending: number; oldestAgeSeconds: number }>(
+    `SELECT count(*)::int AS pending, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS "oldestAgeSeconds"
+       FROM orders WHERE status = 'pending'`,
+    { type: QueryTypes.SELECT },
+  );
+  return row ?? { pending: 0, oldestAgeSeconds: 0 };
+}

@@ -6,6 +6,18 @@ import type { CheckoutJobData, CheckoutJobResult } from './checkout-queue';
 /** A scrape fails fast when Redis or PostgreSQL does not answer (the scraper then reports the target down). */
 export const SCRAPE_TIMEOUT_MS = 2_000;
 
+/**
+ * `read` shared by the gauges of one scrape: prom-client starts every
+ * collect at once, so a call while a read runs gets that read's result.
+ */
+export function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  return () =>
+    (running ??= read().finally(() => {
+      running = undefined;
+    }));
+}
+
 export const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
 
 /**

@@ -80,6 +80,26 @@ describe('operations endpoints of the API', () => {
       expect(body).toMatch(/^checkout_queue_oldest_waiting_job_age_seconds \d/m);
       await queue.obliterate({ force: true });
     });
+
+    it('exports pending orders and the age of the oldest, and the database pool in use, idle and waited for', async () => {
+      const pendingNow = (body: string) => Number(/^checkout_orders_pending (\d+)$/m.exec(body)?.[1]);
+      const before = pendingNow((await t.app.inject({ method: 'GET', url: '/metrics', headers: SCRAPER })).body);
+      await t.sql(`INSERT INTO orders (id, user_id, status, contact, address, created_at)
+                   VALUES (gen_random_uuid(), 'metrics-user-1', 'pending', 'c', 'a', now() - interval '90 seconds'),
+                          (gen_random_uuid(), 'metrics-user-2', 'pending', 'c', 'a', now())`);
+      try {
+        const { body } = await t.app.inject({ method: 'GET', url: '/metrics', headers: SCRAPER });
+        expect(pendingNow(body)).toBe(before + 2);
+        const oldest = Number(/^checkout_oldest_pending_order_age_seconds (\S+)$/m.exec(body)?.[1]);
+        expect(oldest).toBeGreaterThanOrEqual(90);
+        expect(oldest).toBeLessThan(200);
+        expect(body).toMatch(/^db_pool_connections\{state="in_use"\} \d+$/m);
+        expect(body).toMatch(/^db_pool_connections\{state="idle"\} \d+$/m);
+        expect(body).toMatch(/^db_pool_waiting_requests 0$/m);
+      } finally {
+        await t.sql(`DELETE FROM orders WHERE user_id IN ('metrics-user-1', 'metrics-user-2')`);
+      }
+    });
   });
 
   describe('Bull Board at /admin/queues', () => {

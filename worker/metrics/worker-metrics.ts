@@ -1,7 +1,9 @@
+import { registerOrderMetrics } from '../../shared/orders/order-metrics';
+import { registerPoolMetrics } from '../../shared/db/pool-metrics';
 import type { Queue } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CheckoutJobData, CheckoutJobResult } from '../../shared/queue/checkout-queue';
-import { registerQueueMetrics, SCRAPE_TIMEOUT_MS } from '../../shared/queue/queue-metrics';
+import { oncePerScrape, registerQueueMetrics, SCRAPE_TIMEOUT_MS } from '../../shared/queue/queue-metrics';
 import { withTimeout } from '../../shared/async/with-timeout';
 import type { Database } from '../../shared/db/database';
 import { outboxLag } from '../../shared/events/outbox-repository';
@@ -45,15 +47,24 @@ export function createWorkerMetrics(db: Database, queue: Queue<CheckoutJobData, 
     registers,
   });
   registerQueueMetrics(registry, queue);
-  const backlog = new Gauge({ name: 'outbox_unpublished_events', help: 'ML events waiting for the relay', registers });
+  registerOrderMetrics(registry, db);
+  registerPoolMetrics(registry, db);
+  // the scrape collects both gauges at once: one query serves both
+  const readLag = oncePerScrape(() => withTimeout(SCRAPE_TIMEOUT_MS, outboxLag(db)));
+  new Gauge({
+    name: 'outbox_unpublished_events',
+    help: 'ML events waiting for the relay',
+    registers,
+    async collect() {
+      this.set((await readLag()).unpublished);
+    },
+  });
   new Gauge({
     name: 'outbox_lag_seconds',
     help: 'Age of the oldest ML event not yet published',
     registers,
     async collect() {
-      const figures = await withTimeout(SCRAPE_TIMEOUT_MS, outboxLag(db));
-      this.set(figures.lagSeconds);
-      backlog.set(figures.unpublished);
+      this.set((await readLag()).lagSeconds);
     },
   });
 
