@@ -48,7 +48,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   reportTrouble(relayConnection, log, 'relay');
 
   const queue = createCheckoutQueue(queueConnection, config.QUEUE_PREFIX);
-  const metrics = createWorkerMetrics(db, queue);
+  const metrics = createWorkerMetrics(db, queue, queueConnection);
   const announce = (orderIds: string[]) =>
     void announceStatusChanges(queueConnection, config.QUEUE_PREFIX, orderIds).catch((error: unknown) =>
       log.warn({ err: error, order_ids: orderIds }, 'status change not announced; waiters re-read it'),

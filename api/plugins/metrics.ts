@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { registerQueueMetrics } from '../../shared/queue/queue-metrics';
+import { registerDependencyMetrics, registerQueueMetrics } from '../../shared/queue/queue-metrics';
+import { pingDatabase } from '../../shared/db/database';
 import { registerOrderMetrics } from '../../shared/orders/order-metrics';
 import { registerPoolMetrics } from '../../shared/db/pool-metrics';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -68,6 +69,7 @@ export const metricsPlugin = fp(
     registerQueueMetrics(registry, app.checkoutQueue);
     registerOrderMetrics(registry, app.db);
     registerPoolMetrics(registry, app.db);
+    registerDependencyMetrics(registry, { postgres: () => pingDatabase(app.db), redis: () => app.redis.ping() });
     app.decorate('metrics', { checkoutsAccepted });
 
     app.addHook('onResponse', async (request, reply) => {

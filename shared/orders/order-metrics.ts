@@ -1,7 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import { withTimeout } from '../async/with-timeout';
 import type { Database } from '../db/database';
-import { oncePerScrape, SCRAPE_TIMEOUT_MS } from '../queue/queue-metrics';
+import { oncePerScrape, readOrClear, SCRAPE_TIMEOUT_MS } from '../queue/queue-metrics';
 import { pendingOrderFigures } from './order-repository';
 
 /**
@@ -19,7 +19,7 @@ export function registerOrderMetrics(registry: Registry, db: Database): void {
     help: 'Orders accepted and not yet final',
     registers,
     async collect() {
-      this.set((await read()).pending);
+      await readOrClear(this, async () => this.set((await read()).pending));
     },
   });
   new Gauge({
@@ -27,7 +27,7 @@ export function registerOrderMetrics(registry: Registry, db: Database): void {
     help: 'Age of the oldest pending order (0 when none is pending)',
     registers,
     async collect() {
-      this.set((await read()).oldestAgeSeconds);
+      await readOrClear(this, async () => this.set((await read()).oldestAgeSeconds));
     },
   });
 }

@@ -3,8 +3,43 @@ import { Gauge, type Registry } from 'prom-client';
 import { withTimeout } from '../async/with-timeout';
 import type { CheckoutJobData, CheckoutJobResult } from './checkout-queue';
 
-/** A scrape fails fast when Redis or PostgreSQL does not answer (the scraper then reports the target down). */
+/** A scrape-time read gives up after this long when Redis or PostgreSQL does not answer. */
 export const SCRAPE_TIMEOUT_MS = 2_000;
+
+/**
+ * Runs a gauge's scrape-time read; when it fails (Redis or PostgreSQL down or
+ * slow) the gauge has no sample this scrape, instead of the whole scrape
+ * failing: the process's other metrics, and `checkout_dependency_up` saying
+ * which dependency is down, still reach Prometheus.
+ */
+export async function readOrClear(gauge: Gauge, read: () => Promise<void>): Promise<void> {
+  try {
+    await read();
+  } catch {
+    gauge.reset();
+  }
+}
+
+/** `checkout_dependency_up{dependency}`: 1 when the probe answered within the scrape timeout, else 0. */
+export function registerDependencyMetrics(registry: Registry, probes: Record<'postgres' | 'redis', () => Promise<unknown>>): void {
+  new Gauge({
+    name: 'checkout_dependency_up',
+    help: 'Whether this process reaches its dependency (postgres, redis) right now: 1 yes, 0 no',
+    labelNames: ['dependency'] as const,
+    registers: [registry],
+    async collect() {
+      await Promise.all(
+        Object.entries(probes).map(async ([dependency, probe]) => {
+          const up = await withTimeout(SCRAPE_TIMEOUT_MS, probe()).then(
+            () => 1,
+            () => 0,
+          );
+          this.set({ dependency }, up);
+        }),
+      );
+    },
+  });
+}
 
 /**
  * `read` shared by the gauges of one scrape: prom-client starts every
@@ -35,8 +70,10 @@ export function registerQueueMetrics(registry: Registry, queue: Queue<CheckoutJo
     labelNames: ['state'] as const,
     registers,
     async collect() {
-      const counts = await withTimeout(SCRAPE_TIMEOUT_MS, queue.getJobCounts(...JOB_STATES));
-      for (const state of JOB_STATES) this.set({ state }, counts[state] ?? 0);
+      await readOrClear(this, async () => {
+        const counts = await withTimeout(SCRAPE_TIMEOUT_MS, queue.getJobCounts(...JOB_STATES));
+        for (const state of JOB_STATES) this.set({ state }, counts[state] ?? 0);
+      });
     },
   });
   new Gauge({
@@ -44,8 +81,10 @@ export function registerQueueMetrics(registry: Registry, queue: Queue<CheckoutJo
     help: 'Age of the oldest job waiting for a worker (0 when none waits)',
     registers,
     async collect() {
-      const [oldest] = await withTimeout(SCRAPE_TIMEOUT_MS, queue.getJobs(['wait'], 0, 0, true));
-      this.set(oldest ? (Date.now() - oldest.timestamp) / 1000 : 0);
+      await readOrClear(this, async () => {
+        const [oldest] = await withTimeout(SCRAPE_TIMEOUT_MS, queue.getJobs(['wait'], 0, 0, true));
+        this.set(oldest ? (Date.now() - oldest.timestamp) / 1000 : 0);
+      });
     },
   });
 }

@@ -96,6 +96,8 @@ describe('operations endpoints of the API', () => {
         expect(body).toMatch(/^db_pool_connections\{state="in_use"\} \d+$/m);
         expect(body).toMatch(/^db_pool_connections\{state="idle"\} \d+$/m);
         expect(body).toMatch(/^db_pool_waiting_requests 0$/m);
+        expect(body).toMatch(/^checkout_dependency_up\{dependency="postgres"\} 1$/m);
+        expect(body).toMatch(/^checkout_dependency_up\{dependency="redis"\} 1$/m);
       } finally {
         await t.sql(`DELETE FROM orders WHERE user_id IN ('metrics-user-1', 'metrics-user-2')`);
       }

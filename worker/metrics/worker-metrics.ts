@@ -3,14 +3,15 @@ import { registerPoolMetrics } from '../../shared/db/pool-metrics';
 import type { Queue } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CheckoutJobData, CheckoutJobResult } from '../../shared/queue/checkout-queue';
-import { oncePerScrape, registerQueueMetrics, SCRAPE_TIMEOUT_MS } from '../../shared/queue/queue-metrics';
+import { oncePerScrape, readOrClear, registerDependencyMetrics, registerQueueMetrics, SCRAPE_TIMEOUT_MS } from '../../shared/queue/queue-metrics';
 import { withTimeout } from '../../shared/async/with-timeout';
-import type { Database } from '../../shared/db/database';
+import { pingDatabase, type Database } from '../../shared/db/database';
+import type { RedisClient } from '../../shared/redis/redis-connection';
 import { outboxLag } from '../../shared/events/outbox-repository';
 
 
 /** The worker's metrics: counted by the code that does the work, or read from Redis/PostgreSQL at scrape time. */
-export function createWorkerMetrics(db: Database, queue: Queue<CheckoutJobData, CheckoutJobResult>) {
+export function createWorkerMetrics(db: Database, queue: Queue<CheckoutJobData, CheckoutJobResult>, redis: RedisClient) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -49,6 +50,7 @@ export function createWorkerMetrics(db: Database, queue: Queue<CheckoutJobData, 
   registerQueueMetrics(registry, queue);
   registerOrderMetrics(registry, db);
   registerPoolMetrics(registry, db);
+  registerDependencyMetrics(registry, { postgres: () => pingDatabase(db), redis: () => redis.ping() });
   // the scrape collects both gauges at once: one query serves both
   const readLag = oncePerScrape(() => withTimeout(SCRAPE_TIMEOUT_MS, outboxLag(db)));
   new Gauge({
@@ -56,7 +58,7 @@ export function createWorkerMetrics(db: Database, queue: Queue<CheckoutJobData, 
     help: 'ML events waiting for the relay',
     registers,
     async collect() {
-      this.set((await readLag()).unpublished);
+      await readOrClear(this, async () => this.set((await readLag()).unpublished));
     },
   });
   new Gauge({
@@ -64,7 +66,7 @@ export function createWorkerMetrics(db: Database, queue: Queue<CheckoutJobData, 
     help: 'Age of the oldest ML event not yet published',
     registers,
     async collect() {
-      this.set((await readLag()).lagSeconds);
+      await readOrClear(this, async () => this.set((await readLag()).lagSeconds));
     },
   });
 
