@@ -39,15 +39,15 @@ export const bullBoardPlugin = fp(
 
     const basicUser = (username: string, secret: string) =>
       basicEnabled && sameSecret(username, user!) && sameSecret(secret, password!);
-    const adminOf = (token: string): string | null => {
+    const adminOf = async (token: string): Promise<string | null> => {
       try {
-        const caller = app.verifyToken(token);
+        const caller = await app.verifyToken(token);
         return caller.role === 'admin' ? caller.id : null;
       } catch {
         return null;
       }
     };
-    const allowed = (request: FastifyRequest): boolean => {
+    const allowed = async (request: FastifyRequest): Promise<boolean> => {
       if (sessions.read(cookieValue(request.headers.cookie, SESSION_COOKIE))) return true;
       const { scheme, credentials } = parseAuthorization(request.headers.authorization) ?? {};
       if (scheme === 'basic') {
@@ -55,7 +55,7 @@ export const bullBoardPlugin = fp(
         const colon = decoded.indexOf(':');
         return colon > 0 && basicUser(decoded.slice(0, colon), decoded.slice(colon + 1));
       }
-      return scheme === 'bearer' && adminOf(credentials!) !== null;
+      return scheme === 'bearer' && (await adminOf(credentials!)) !== null;
     };
     const sentCredentials = (request: FastifyRequest) => request.headers.authorization !== undefined;
     const isPageView = (request: FastifyRequest) => request.method === 'GET' && /text\/html/.test(request.headers.accept ?? '');
@@ -73,7 +73,7 @@ export const bullBoardPlugin = fp(
           const blockedFor = await app.authFailures.blockedFor(request);
           if (blockedFor > 0) return tooManyRequests(reply, blockedFor);
         }
-        if (allowed(request)) return;
+        if (await allowed(request)) return;
         if (sentCredentials(request)) {
           const blockedFor = await app.authFailures.record(request);
           if (blockedFor > 0) return tooManyRequests(reply, blockedFor);
@@ -104,7 +104,7 @@ export const bullBoardPlugin = fp(
         if (blockedFor > 0) {
           return page(reply.header('retry-after', String(blockedFor)), 429, next, `Too many attempts: try again in ${blockedFor} s.`);
         }
-        const admin = form.token ? adminOf(form.token.trim()) : null;
+        const admin = form.token ? await adminOf(form.token.trim()) : null;
         const who = form.token
           ? admin && `admin:${admin}`
           : basicUser(form.username ?? '', form.password ?? '') && `basic:${form.username}`;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import fp from 'fastify-plugin';
 import { bearerToken } from '../../shared/auth/authorization-header';
 import type { Config } from '../../shared/config/config-schema';
-import { createTokenVerifier, InvalidTokenError } from '../../shared/auth/token-verifier';
+import { createTokenVerifier, InvalidTokenError, TokenProviderUnavailableError } from '../../shared/auth/token-verifier';
 import type { AuthUser, Role } from '../../shared/auth/roles';
 import { sendError } from './error-handler';
 import { tooManyRequests } from './rate-limit';
@@ -11,8 +11,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** onRequest hook: 401 unless a valid bearer token is present; sets `request.user`. */
     authenticate: onRequestHookHandler;
-    /** Verifies a bearer token (pinned algorithm, `exp` required); throws InvalidTokenError. */
-    verifyToken: (token: string) => AuthUser;
+    /**
+     * Verifies a bearer token (pinned algorithms, `exp` required); rejects with InvalidTokenError, or
+     * TokenProviderUnavailableError when the identity provider does not answer for a key this process does not hold.
+     */
+    verifyToken: (token: string) => Promise<AuthUser>;
     /** onRequest hook for one route: 403 unless the caller has one of `roles` (after `authenticate`). */
     requireRole: (...roles: Role[]) => onRequestHookHandler;
   }
@@ -25,11 +28,15 @@ declare module 'fastify' {
 /** App tier: JWT bearer authentication and role checks. */
 export const authPlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
+    const oidc = config.JWT_JWKS_URL !== undefined || config.JWT_OIDC_DISCOVERY;
     const verify = createTokenVerifier({
       secret: config.JWT_SECRET,
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
       maxAgeSeconds: config.JWT_MAX_AGE_SECONDS,
+      ...(oidc && {
+        provider: { jwksUrl: config.JWT_JWKS_URL ?? null, rolesClaim: config.JWT_ROLES_CLAIM, refreshSeconds: config.JWT_JWKS_REFRESH_SECONDS },
+      }),
     });
 
     app.decorate('verifyToken', verify);
@@ -39,10 +46,14 @@ export const authPlugin = fp(
       const token = bearerToken(request.headers.authorization);
       if (!token) return unauthorized(reply, 'Missing or malformed bearer token');
       try {
-        request.user = verify(token);
+        request.user = await verify(token);
         // a shopper's cart and orders are theirs: no shared cache keeps a copy
         reply.header('cache-control', 'no-store');
       } catch (error) {
+        if (error instanceof TokenProviderUnavailableError) {
+          request.log.warn({ reason: error.message }, 'token not verified: identity provider unavailable');
+          return sendError(reply.header('retry-after', '5'), 503, 'SERVICE_UNAVAILABLE', 'The identity provider is unavailable, retry shortly');
+        }
         if (!(error instanceof InvalidTokenError)) throw error;
         request.log.info({ reason: error.message }, 'token rejected');
         // a JWT cannot be guessed, so no check comes first; an address that keeps failing is slowed down

@@ -34,7 +34,7 @@ export const metricsPlugin = fp(
       if (token && config.METRICS_TOKEN && sameSecret(token, config.METRICS_TOKEN)) return;
       if (token) {
         try {
-          if (app.verifyToken(token).role === 'admin') return;
+          if ((await app.verifyToken(token)).role === 'admin') return;
         } catch {
           // neither the metrics token nor a valid token: refused below
         }

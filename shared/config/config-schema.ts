@@ -65,10 +65,26 @@ export const ConfigSchema = Type.Object({
    * hash tag (`{…}`) so that each queue's keys share one hash slot.
    */
   QUEUE_PREFIX: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_:.{}-]{1,64}$' })),
-  /** HS256 secret, at least 32 bytes. Required in production; a development default otherwise. */
+  /**
+   * HS256 secret, at least 32 bytes: the tokens of development and tests (refused once an identity provider is
+   * configured), and the key the Bull Board session cookie is derived from. Required in production.
+   */
   JWT_SECRET: Type.Optional(Type.String()),
+  /** The `iss` every token must carry; with JWT_OIDC_DISCOVERY, the identity provider whose keys are fetched. */
   JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  /** The `aud` every token must carry. */
   JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * An OpenID Connect provider's JWKS: tokens are then RS256, ES256 or PS256, verified against its keys (chosen by
+   * `kid`), and HS256 tokens are refused.
+   */
+  JWT_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Find the JWKS in JWT_ISSUER's discovery document (`/.well-known/openid-configuration`) instead of JWT_JWKS_URL. */
+  JWT_OIDC_DISCOVERY: Type.Boolean({ default: false }),
+  /** Where a provider's token carries the user's roles (a dot path: `realm_access.roles` for Keycloak, a custom claim for Auth0). */
+  JWT_ROLES_CLAIM: Type.String({ minLength: 1, default: 'role' }),
+  /** An unknown `kid` makes the API fetch the JWKS again at most once per this many seconds (forged kids cannot flood the provider). */
+  JWT_JWKS_REFRESH_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
   /** The longest a token may live: one whose `exp` lies further ahead than this is refused (401). */
   JWT_MAX_AGE_SECONDS: Type.Integer({ minimum: 60, maximum: 30 * 24 * 3600, default: 24 * 3600 }),
   LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),

@@ -26,6 +26,12 @@ export function loadConfig(
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
   }
+  if (parsed.JWT_OIDC_DISCOVERY && !parsed.JWT_ISSUER) {
+    throw new ConfigError('Invalid configuration: JWT_OIDC_DISCOVERY needs JWT_ISSUER (the provider whose discovery document names the JWKS)');
+  }
+  if (parsed.JWT_OIDC_DISCOVERY && parsed.JWT_JWKS_URL) {
+    throw new ConfigError('Invalid configuration: set JWT_JWKS_URL or JWT_OIDC_DISCOVERY, not both');
+  }
   const redis = topologyOf(parsed);
   return {
     ...parsed,

@@ -173,6 +173,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ JWT_SECRET: 'é'.repeat(15) }, warn)).toThrow(/JWT_SECRET/);
   });
 
+  it('an identity provider is found by JWT_JWKS_URL or by discovery from JWT_ISSUER, not both, and discovery needs the issuer', () => {
+    const secret = { JWT_SECRET: 'x'.repeat(32) };
+    expect(loadConfig({ ...secret, JWT_JWKS_URL: 'https://id.example/certs' }, warn).JWT_JWKS_URL).toBe('https://id.example/certs');
+    expect(loadConfig({ ...secret, JWT_OIDC_DISCOVERY: 'true', JWT_ISSUER: 'https://id.example/realms/shop' }, warn).JWT_OIDC_DISCOVERY).toBe(true);
+    expect(() => loadConfig({ ...secret, JWT_OIDC_DISCOVERY: 'true' }, warn)).toThrow(/JWT_OIDC_DISCOVERY needs JWT_ISSUER/);
+    expect(() => loadConfig({ ...secret, JWT_OIDC_DISCOVERY: 'true', JWT_ISSUER: 'https://id.example', JWT_JWKS_URL: 'https://id.example/certs' }, warn)).toThrow(
+      /JWT_JWKS_URL or JWT_OIDC_DISCOVERY, not both/,
+    );
+    expect(() => loadConfig({ ...secret, JWT_JWKS_URL: 'file:///etc/keys' }, warn)).toThrow(/JWT_JWKS_URL/);
+  });
+
   it('a missing JWT_SECRET in production is rejected naming JWT_SECRET', () => {
     const error = thrownBy(() => loadConfig({ NODE_ENV: 'production' }, warn));
     expect(error).toBeInstanceOf(ConfigError);
