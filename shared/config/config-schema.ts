@@ -185,7 +185,10 @@ export const ConfigSchema = Type.Object({
   OUTBOX_POLL_MS: Type.Integer({ minimum: 50, default: 200 }),
   /** Published outbox rows are kept this long (for `events:replay`), then deleted in batches. */
   OUTBOX_RETENTION_HOURS: Type.Integer({ minimum: 1, default: 168 }),
-  /** Bull Board at /admin/queues: HTTP Basic credentials; the board is off while either is unset. */
+  /**
+   * Bull Board at /admin/queues (always mounted, never open): a user and password that sign in at /admin/login or
+   * as HTTP Basic credentials. Unset: only an admin token opens the board.
+   */
   BULL_BOARD_USER: Type.Optional(Type.String({ minLength: 1 })),
   BULL_BOARD_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
   /** The board only shows (no retry, clean or remove) unless this is false. */

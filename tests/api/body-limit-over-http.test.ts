@@ -1,5 +1,5 @@
 import { connect, type AddressInfo } from 'node:net';
-import { admin } from '../support/actors';
+import { actor, admin } from '../support/actors';
 import { useTestApp } from '../support/test-app';
 
 const ADMIN = admin('admin-1');
@@ -31,6 +31,20 @@ describe('an oversized body over HTTP', () => {
     }
     const after = await fetch(`${baseUrl}/api/products`);
     expect(after.status).toBe(200);
+  });
+
+  it('a 2 MB body to POST /api/cart (a customer adding to the cart) gets a readable 413, every time', async () => {
+    const shopper = actor('big-body-shopper');
+    const body = JSON.stringify({ product_id: '00000000-0000-4000-8000-000000000000', quantity: 1, padding: 'p'.repeat(TWO_MB) });
+    for (let i = 0; i < 20; i += 1) {
+      const res = await fetch(`${baseUrl}/api/cart`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${shopper.token}`, 'content-type': 'application/json' },
+        body,
+      });
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    }
   });
 
   it('a 2 MB body sent in chunks (no Content-Length) gets its 413 too', async () => {
