@@ -10,6 +10,7 @@ import { newUser, type Actor } from '../support/actors';
 import { givenFor } from '../support/given';
 import { startStack, type Stack } from '../support/stack';
 import { mintToken } from '../support/tokens';
+import { startTestProvider, type TestProvider } from '../support/oidc-provider';
 
 /** Building the app (30-60 s on a small CI machine) and two browser journeys against real processes. */
 jest.setTimeout(240_000);
@@ -55,12 +56,12 @@ const CONTENT_TYPES: Record<string, string> = {
  * files from `root`, index.html for the app's routes, and `config.json`
  * pointing at the API under test (the deployer's runtime setting).
  */
-async function serveApp(root: string, apiBaseUrl: () => string): Promise<{ origin: string; server: Server }> {
+async function serveApp(root: string, config: () => Record<string, unknown>): Promise<{ origin: string; server: Server }> {
   const server = createServer((request, response) => {
     const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://app').pathname);
     if (pathname === '/config.json') {
       response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      response.end(JSON.stringify({ apiBaseUrl: apiBaseUrl() }));
+      response.end(JSON.stringify(config()));
       return;
     }
     let file = path.join(root, path.normalize(pathname));
@@ -92,12 +93,15 @@ describe('the Angular checkout (web/) in headless Chromium against real API and 
   let app: { origin: string; server: Server };
   let buildDir: string;
   const given = givenFor(() => stack.api);
+  /** The deployer's config.json: the API under test, and (the last journey) the shop's identity provider. */
+  const developmentConfig = () => ({ apiBaseUrl: stack.baseUrl });
+  let appConfig: () => Record<string, unknown> = developmentConfig;
 
   beforeAll(async () => {
     buildDir = mkdtempSync(path.join(tmpdir(), 'checkout-web-'));
     mkdirSync(ARTIFACTS, { recursive: true });
     // the app's origin must be known before the API starts: it is the one CORS origin allowed
-    app = await serveApp(path.join(buildDir, 'browser'), () => stack.baseUrl);
+    app = await serveApp(path.join(buildDir, 'browser'), () => appConfig());
     [stack, browser] = await Promise.all([
       startStack({ CORS_ORIGINS: app.origin }),
       launchChromium(),
@@ -304,5 +308,51 @@ describe('the Angular checkout (web/) in headless Chromium against real API and 
     // the browser reports the refused request itself; nothing else may go wrong
     expect(problems.filter((problem) => !/status of 401/.test(problem))).toEqual([]);
     await page.context().close();
+  });
+  describe("signing in at the shop's OpenID provider (config.json names it)", () => {
+    const AUDIENCE = 'http://checkout-api.test';
+    let provider: TestProvider;
+    let oidcStack: Stack;
+    beforeAll(async () => {
+      provider = await startTestProvider({
+        clientId: 'checkout-web',
+        redirectUris: [`${app.origin}/auth/callback`],
+        postLogoutRedirectUris: [`${app.origin}/sign-in`],
+        audience: AUDIENCE,
+        users: { 'oidc-alice': { roles: ['customer'] } },
+      });
+      // the API verifies the provider's tokens (and refuses development ones)
+      oidcStack = await startStack({ CORS_ORIGINS: app.origin, JWT_OIDC_DISCOVERY: 'true', JWT_ISSUER: provider.issuer, JWT_AUDIENCE: AUDIENCE, JWT_ROLES_CLAIM: 'roles' });
+      appConfig = () => ({ apiBaseUrl: oidcStack.baseUrl, oidc: { authority: provider.issuer, clientId: 'checkout-web', scope: 'openid profile', name: 'Test OP' } });
+    });
+    afterAll(async () => {
+      appConfig = developmentConfig;
+      await oidcStack?.stop();
+      await provider?.close();
+    });
+
+    it('signs in at the provider (authorization code + PKCE), the API takes its token, a reload keeps the session, signing out ends it', async () => {
+      const { page, problems } = await newPage();
+      await page.goto(app.origin);
+      await page.waitForURL('**/sign-in');
+      await page.getByRole('button', { name: 'Sign in with Test OP' }).click();
+      await page.waitForURL(`${provider.issuer}/interaction/**`);
+      await page.getByLabel('User name').fill('oidc-alice');
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.waitForURL(`${app.origin}/shop`);
+      expect(await shows(page.getByTestId('user'), /oidc-alice/)).toContain('oidc-alice');
+      expect(await page.locator('.dev-badge').count()).toBe(0);
+      // the cart is read with the provider's token (a refused token would send the page back to the sign-in)
+      await shows(page.locator('.cart'), 'Your cart is empty.');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'oidc-signed-in.png') });
+      await page.reload();
+      expect(await shows(page.getByTestId('user'), /oidc-alice/)).toContain('oidc-alice');
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL('**/sign-in');
+      await page.reload();
+      await page.waitForURL('**/sign-in');
+      expect(await page.getByTestId('user').count()).toBe(0);
+      expect(problems).toEqual([]);
+    });
   });
 });

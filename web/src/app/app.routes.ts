@@ -9,6 +9,8 @@ import { SignInPage } from './sign-in/sign-in-page';
 const signedIn = () => inject(Session).signedIn() || inject(Router).createUrlTree(['/sign-in']);
 
 export const routes: Routes = [
+  // the provider's redirect: checkAuth (an app initializer) has already exchanged the code and gone on to /shop
+  { path: 'auth/callback', redirectTo: 'shop' },
   { path: 'sign-in', component: SignInPage, title: 'Sign in · Checkout demo' },
   { path: 'shop', component: ShopPage, canActivate: [signedIn], title: 'Shop · Checkout demo' },
   { path: 'orders', component: OrderHistoryPage, canActivate: [signedIn], title: 'Orders · Checkout demo' },

@@ -1,4 +1,5 @@
-import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
+import { ChangeDetectionStrategy, Component, Injector, inject } from '@angular/core';
+import { OidcSecurityService } from 'angular-auth-oidc-client';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { Session } from './core/session';
 
@@ -17,7 +18,9 @@ import { Session } from './core/session';
         </nav>
         <p class="who">
           Signed in as <strong data-testid="user">{{ claims.sub }}</strong>
-          <span class="dev-badge" title="Signed in with a development token from npm run token">development sign-in</span>
+          @if (!session.viaProvider()) {
+            <span class="dev-badge" title="Signed in with a development token from npm run token">development sign-in</span>
+          }
           <button type="button" (click)="signOut()">Sign out</button>
         </p>
       }
@@ -30,8 +33,11 @@ import { Session } from './core/session';
 export class App {
   protected readonly session = inject(Session);
   private readonly router = inject(Router);
+  private readonly injector = inject(Injector);
 
   protected signOut(): void {
+    // the provider's tokens are kept by the library too (sessionStorage): forget them, or a reload signs back in
+    if (this.session.viaProvider()) this.injector.get(OidcSecurityService).logoffLocal();
     this.session.signOut();
     void this.router.navigate(['/sign-in']);
   }

@@ -10,12 +10,12 @@ export interface TokenClaims {
 }
 
 /**
- * DEVELOPMENT SIGN-IN. The demo has no identity provider: the person pastes a
- * JWT minted on their machine by `npm run token -- --sub alice` (the signing
- * secret never reaches the browser). The token lives in sessionStorage for
- * this tab only. A real app gets its token from its identity provider
- * (OAuth 2 / OIDC) and keeps this service's shape: a token signal the
- * interceptor reads.
+ * Who is signed in: the token the interceptor sends. Two ways in: the shop's
+ * OpenID provider when config.json names one (authorization code + PKCE by
+ * angular-auth-oidc-client, which hands its access token to `fromProvider`),
+ * or the DEVELOPMENT SIGN-IN: the person pastes a JWT minted on their machine
+ * by `npm run token -- --sub alice` (the signing secret never reaches the
+ * browser), kept in sessionStorage for this tab only.
  */
 @Injectable({ providedIn: 'root' })
 export class Session {
@@ -44,7 +44,16 @@ export class Session {
     return claims;
   }
 
+  /** Signed in with the OpenID provider (its access token, from OidcSecurityService.checkAuth). */
+  readonly viaProvider = signal(false);
+  fromProvider(accessToken: string | undefined, error?: string): void {
+    this.viaProvider.set(accessToken !== undefined);
+    this.tokenSignal.set(accessToken);
+    if (error) this.notice.set(error);
+  }
+
   signOut(notice?: string): void {
+    this.viaProvider.set(false);
     sessionStorage.removeItem(STORAGE_KEY);
     this.tokenSignal.set(undefined);
     this.notice.set(notice);

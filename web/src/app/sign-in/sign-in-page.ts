@@ -1,6 +1,7 @@
-import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, Injector, inject, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { Router } from '@angular/router';
+import { OidcSecurityService } from 'angular-auth-oidc-client';
 import { describeError } from '../core/api-errors';
 import { AppConfig } from '../core/app-config';
 import { CheckoutApi } from '../core/checkout-api';
@@ -16,7 +17,11 @@ import { Session } from '../core/session';
   imports: [FormsModule],
   template: `
     <section aria-labelledby="sign-in-title" class="sign-in">
-      <h2 id="sign-in-title">Development sign-in</h2>
+      @if (config.oidc; as oidc) {
+        <h2 id="sign-in-title">Sign in</h2>
+        <button type="button" class="provider-sign-in" (click)="signInWithProvider()">Sign in with {{ oidc.name ?? 'your account' }}</button>
+      }
+      <h2 id="dev-sign-in-title">Development sign-in</h2>
       <p class="dev-warning">
         <strong>For development only.</strong> This demo has no identity provider. Mint a token on your machine
         with <code>npm run token -- --sub alice</code> (it is signed with the API's <code>JWT_SECRET</code>, which never
@@ -47,6 +52,14 @@ export class SignInPage {
   protected token = '';
   protected readonly checking = signal(false);
   protected readonly error = signal<string | undefined>(undefined);
+
+  private readonly injector = inject(Injector);
+
+  /** To the provider's login page; it comes back to /auth/callback with a code (PKCE S256). */
+  protected signInWithProvider(): void {
+    // looked up only here: without an `oidc` section in config.json, provideAuth is not in the app
+    this.injector.get(OidcSecurityService).authorize();
+  }
 
   protected signIn(): void {
     this.error.set(undefined);
