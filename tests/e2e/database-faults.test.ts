@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { expectInvariants } from '../support/invariants';
 import { actor } from '../support/actors';
 import { givenFor } from '../support/given';
@@ -25,6 +26,12 @@ describe('PostgreSQL connections killed mid-run', () => {
       const added = await api.addToCart(actor(user), { product_id: products[i % 2], quantity: 1 + (i % 3) });
       expect(added.status).toBe(201);
     }
+    // the products stay locked while the connections are killed: every placement waits inside its transaction, so
+    // every kill hits one in flight (placement in groups is otherwise over before the first kill)
+    const lock = new Client({ connectionString: stack.env['DATABASE_URL'], application_name: 'checkout-test-lock' });
+    await lock.connect();
+    await lock.query('BEGIN');
+    await lock.query('SELECT 1 FROM products WHERE id = ANY($1::uuid[]) FOR UPDATE', [products]);
     await Promise.all([stack.startWorker({ WORKER_CONCURRENCY: '4' }), stack.startWorker({ WORKER_CONCURRENCY: '4' })]);
 
     const killer = (async () => {
@@ -47,6 +54,8 @@ describe('PostgreSQL connections killed mid-run', () => {
     );
     expect(accepted.map((res) => res.status)).toEqual(users.map(() => 202));
     expect(await killer).toBeGreaterThan(0);
+    await lock.query('COMMIT');
+    await lock.end();
     await stack.waitUntilNoPending(90_000);
     // no worker died on the way
     for (const worker of stack.workers) expect(worker.child.exitCode).toBeNull();
