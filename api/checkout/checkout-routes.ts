@@ -31,8 +31,8 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asy
   }, ENQUEUE_LIMITS);
 
   /** The order is committed: if Redis is unreachable now, the reconciler enqueues it later. */
-  const enqueueOrLeaveToReconciler = async (orderId: string, request: FastifyRequest) => {
-    const job = { data: { orderId, userId: request.user.id, requestId: request.id }, traceparent: activeTraceparent() };
+  const enqueueOrLeaveToReconciler = async (orderId: string, request: FastifyRequest, traceparent: string | null) => {
+    const job = { data: { orderId, userId: request.user.id, requestId: request.id }, traceparent };
     try {
       // BullMQ would wait for a connection that is not ready instead of failing
       if (app.redis.status !== 'ready') throw new Error(`redis is ${app.redis.status}`);
@@ -74,14 +74,16 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asy
       },
     },
     async (request, reply) => {
+      // the request's trace, kept with the order and carried by its job (null when tracing is off)
+      const traceparent = activeTraceparent();
       const { orderId, replayed } = await accept({
         userId: request.user.id,
         body: request.body,
         idempotencyKey: request.headers['idempotency-key'],
         requestId: request.id,
-        traceparent: activeTraceparent(),
+        traceparent,
       });
-      if (!replayed) await enqueueOrLeaveToReconciler(orderId, request);
+      if (!replayed) await enqueueOrLeaveToReconciler(orderId, request, traceparent);
       app.metrics.checkoutsAccepted.inc({ replayed: String(replayed) });
       request.log.info({ order_id: orderId, replayed }, 'checkout accepted');
       const statusUrl = `/api/orders/${orderId}`;
