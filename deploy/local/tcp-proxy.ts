@@ -23,9 +23,9 @@ export interface TcpProxy {
    */
   blackHole: () => void;
   /**
-   * The next message a client sends that matches `pattern` (e.g. /COMMIT/) still reaches the server, but the
-   * client's connection is then reset and the server's answer dropped: a commit whose answer never came. Resolves
-   * when that has happened.
+   * The next message a client sends that matches `pattern` (e.g. /COMMIT/) still reaches the server, which answers;
+   * the answer is dropped and the client's connection reset: a commit that was made but whose answer never came.
+   * Resolves when that has happened.
    */
   loseAnswerTo: (pattern: RegExp) => Promise<void>;
   /** While refusing, every new connection is reset at once: the server looks down. `false` forwards again. */
@@ -78,14 +78,18 @@ export async function startTcpProxy(
         const trap = armed;
         if (!trap || !trap.pattern.test(chunk.toString('latin1'))) return callback(null, chunk);
         armed = undefined;
-        // the server gets the message; the client never gets the answer
+        // the server gets the message and answers; the client never gets the answer
         upstream.unpipe(client);
-        upstream.on('data', () => undefined);
-        upstream.write(chunk, () => {
+        const lose = () => {
+          clearTimeout(noAnswer);
           client.resetAndDestroy();
-          setTimeout(() => upstream.destroy(), 1_000);
+          upstream.destroy();
           trap.done();
-        });
+        };
+        // a server that never answers: the client's connection is reset all the same
+        const noAnswer = setTimeout(lose, 5_000);
+        upstream.once('data', lose);
+        upstream.write(chunk);
         callback();
       },
     });

@@ -1,5 +1,7 @@
 import { closeRedis, createRedis, type RedisClient } from '../../shared/redis/redis-connection';
 import { Pool } from 'pg';
+import { Queue } from 'bullmq';
+import { CHECKOUT_QUEUE } from '../../shared/queue/checkout-queue';
 import { deleteDeploymentKeys } from '../../shared/queue/queue-keys';
 import { waitFor } from '../../shared/async/wait-for';
 import { startApiProcess, startWorkerProcess, type CommandWrap, type ServiceProcess } from '../../shared/process/service-process';
@@ -58,6 +60,27 @@ export async function startStack(overrides: StackOverrides = {}, { database }: {
   redis.on('error', () => undefined);
   const workers: ServiceProcess[] = [];
 
+  /** What a test that waited in vain needs to know: the pending orders, their jobs' states, the processes' last complaints. */
+  const whyPending = async () => {
+    const pending = (
+      await pool.query<{ id: string; age: number }>(
+        `SELECT id, EXTRACT(EPOCH FROM now() - created_at)::float AS age FROM orders WHERE status = 'pending' ORDER BY created_at LIMIT 10`,
+      )
+    ).rows;
+    const queue = new Queue(CHECKOUT_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX });
+    const jobs = await Promise.all(pending.map(async ({ id }) => (await queue.getJob(id))?.getState() ?? 'missing')).finally(() => queue.close());
+    const complaints = [api, ...workers].flatMap((process) =>
+      process.lines
+        .filter((line) => /"level":(40|50|60)/.test(line))
+        .slice(-5)
+        .map((line) => `${process.name}: ${line.slice(0, 400)}`),
+    );
+    return [
+      ...pending.map(({ id, age }, i) => `pending ${id} for ${age.toFixed(1)} s, job ${jobs[i]}`),
+      ...complaints,
+    ].join('\n');
+  };
+
   const stack: Stack = {
     env,
     databaseName: database.name,
@@ -78,7 +101,9 @@ export async function startStack(overrides: StackOverrides = {}, { database }: {
         // a database failing over answers nothing for a while: not yet
         async () => (await pool.query(`SELECT 1 FROM orders WHERE status = 'pending' LIMIT 1`).catch(() => undefined))?.rowCount === 0,
         { timeoutMs, intervalMs: 100 },
-      );
+      ).catch(async (error: Error) => {
+        throw new Error(`${error.message}\n${await whyPending().catch((why: Error) => `(no diagnosis: ${why.message})`)}`);
+      });
     },
     stop: async () => {
       await Promise.all([api, ...workers].map((process) => process.stop('SIGKILL')));
