@@ -1,3 +1,4 @@
+import type Ajv from 'ajv';
 import { envSchema } from 'env-schema';
 import { ConfigSchema, type Config, type EnvConfig } from './config-schema';
 import { hashTag, redisTopology, type RedisTopology } from '../redis/redis-topology';
@@ -12,6 +13,12 @@ const DEVELOPMENT_SECRET = 'development-only-secret-change-me-0123456789';
 /** Secrets that are public (this file, .env.example): anyone could mint tokens with them. */
 export const PUBLIC_SECRETS = [DEVELOPMENT_SECRET, 'change-me-to-a-random-secret-of-at-least-32-bytes'];
 
+let ajv: Ajv | undefined;
+/** env-schema's validator (types coerced, defaults applied), made once, knowing the schema's `whenUnset` annotation. */
+function validator(): Ajv | { customOptions: (instance: Ajv) => Ajv } {
+  return ajv ?? { customOptions: (instance) => (ajv = instance.addKeyword({ keyword: 'whenUnset', schemaType: 'string' })) };
+}
+
 /**
  * Validates the environment against the one schema shared by API and worker.
  * Throws a ConfigError naming the variable; `warn` receives non-fatal notices.
@@ -22,7 +29,7 @@ export function loadConfig(
 ): Config {
   let parsed: EnvConfig;
   try {
-    parsed = envSchema<EnvConfig>({ schema: ConfigSchema, data: withoutEmptyValues(env), env: false, dotenv: false });
+    parsed = envSchema<EnvConfig>({ schema: ConfigSchema, data: withoutEmptyValues(env), env: false, dotenv: false, ajv: validator() });
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
   }

@@ -16,6 +16,31 @@ export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(endpoint) && env['OTEL_SDK_DISABLED'] !== 'true' && env['OTEL_TRACES_EXPORTER'] !== 'none';
 }
 
+/**
+ * OpenTelemetry's standard variables that tracing here answers to, described once for the README's configuration
+ * table (the SDK reads and checks them itself: they are not in the configuration schema).
+ */
+export const TRACING_SETTINGS = [
+  {
+    name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    whenUnset: 'no tracing: nothing of OpenTelemetry is loaded',
+    description:
+      'an OTLP/HTTP collector (e.g. `http://otel-collector:4318`): traces of every request and job (see Traces); ' +
+      '`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` for traces alone',
+  },
+  { name: 'OTEL_SERVICE_NAME', whenUnset: '`checkout-api` / `checkout-worker`', description: "the processes' name in traces" },
+  {
+    name: 'OTEL_TRACES_SAMPLER',
+    whenUnset: '`parentbased_always_on`',
+    description: "which traces are kept: `parentbased_traceidratio` with `OTEL_TRACES_SAMPLER_ARG`; a caller's sampled `traceparent` is followed",
+  },
+  {
+    name: 'OTEL_TRACES_SAMPLER_ARG',
+    whenUnset: '`1`',
+    description: "the sampler's ratio (`0.1`: one in ten new traces)",
+  },
+] as const;
+
 type Api = typeof OpenTelemetryApi;
 type Sdk = typeof TracingSdk;
 

@@ -1,56 +1,48 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { composeVariables, renderEnvExample, settingDocs, withConfigTable } from '../../scripts/config-docs';
 import { ConfigSchema } from '../../shared/config/config-schema';
 
 const ROOT = path.resolve(__dirname, '../..');
+const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 
-/** Standard variables the OpenTelemetry SDK reads itself (not in the schema: it validates only the service's own). */
-const SDK_VARIABLES = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME', 'OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG'];
-/** .env.example's variables that docker-compose.yml reads for itself, not the service. */
-const COMPOSE_VARIABLES = ['POSTGRES_PASSWORD', 'API_PORT'];
-
-/** README's configuration table: each row's variables (one row may name several) and its default column. */
-function readmeRows(): Array<{ names: string[]; defaultText: string }> {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
-  return section
-    .split('\n')
-    .filter((line) => line.startsWith('| `'))
-    .map((line) => {
-      const [names, defaultText] = line.split(' | ');
-      return { names: [...names!.matchAll(/`([A-Z0-9_]+)`/g)].map((match) => match[1]!), defaultText: defaultText ?? '' };
-    });
-}
-
-const properties = ConfigSchema.properties as Record<string, { default?: unknown }>;
-
-describe('the configuration schema, the README and .env.example agree', () => {
-  it('every setting of the schema has a row in the README, and every row names settings of the schema', () => {
-    const documented = readmeRows().flatMap((row) => row.names);
-    expect(Object.keys(properties).filter((name) => !documented.includes(name))).toEqual([]);
-    expect(documented.filter((name) => !(name in properties) && !SDK_VARIABLES.includes(name))).toEqual([]);
+/**
+ * The configuration schema is the one description of every setting: the README's table and .env.example are
+ * generated from it (`npm run config:docs`), and the deployment files name only settings it has.
+ */
+describe('the configuration schema is the one description of every setting', () => {
+  it("the README's configuration table is the one generated from the schema", () => {
+    const readme = read('README.md');
+    expect(withConfigTable(readme)).toBe(readme);
   });
 
-  it("the README's default is the schema's, for every setting the schema gives a default", () => {
-    const mismatches = readmeRows().flatMap(({ names, defaultText }) =>
-      names.flatMap((name) => {
-        const fallback = properties[name]?.default;
-        if (fallback === undefined || names.length > 1) return [];
-        return defaultText.includes(`\`${String(fallback)}\``) ? [] : [`${name}: schema ${String(fallback)}, README ${defaultText}`];
-      }),
+  it('.env.example is the one generated from the schema and docker-compose.yml: every variable compose reads, nothing else', () => {
+    const compose = read('docker-compose.yml');
+    expect(read('.env.example')).toBe(renderEnvExample(compose));
+    const names = [...read('.env.example').matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]);
+    expect(names).toEqual(composeVariables(compose).map(({ name }) => name));
+  });
+
+  it("every setting of the schema (and tracing's standard variables) is described once, with a meaning", () => {
+    const docs = settingDocs();
+    expect(docs.map(({ name }) => name)).toEqual(expect.arrayContaining([...Object.keys(ConfigSchema.properties), 'OTEL_EXPORTER_OTLP_ENDPOINT']));
+    expect(docs.filter(({ meaning }) => meaning.trim() === '').map(({ name }) => name)).toEqual([]);
+    expect(new Set(docs.map(({ name }) => name)).size).toBe(docs.length);
+  });
+
+  it("compose's defaults differ from the schema's only where the stack needs it (its Redis keeps an append-only file)", () => {
+    const docs = new Map(settingDocs().map((doc) => [doc.name, doc]));
+    const differing = composeVariables(read('docker-compose.yml')).filter(
+      ({ name, fallback }) => fallback !== undefined && docs.get(name)?.schemaDefault !== undefined && docs.get(name)!.schemaDefault !== fallback,
     );
-    expect(mismatches).toEqual([]);
+    expect(differing).toEqual([{ name: 'ML_EVENTS_DURABILITY', fallback: 'aof' }]);
   });
 
-  it('.env.example sets only settings of the schema (or compose variables), with the schema default where it gives one', () => {
-    const lines = readFileSync(path.join(ROOT, '.env.example'), 'utf8').split('\n').filter((line) => /^[A-Z0-9_]+=/.test(line));
-    const wrong = lines.flatMap((line) => {
-      const [name, value] = [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)];
-      if (COMPOSE_VARIABLES.includes(name)) return [];
-      if (!(name in properties)) return [`${name}: not a setting`];
-      const fallback = properties[name]!.default;
-      return fallback === undefined || value === '' || value === String(fallback) || name === 'JWT_SECRET' ? [] : [`${name}=${value}: the schema's default is ${String(fallback)}`];
-    });
-    expect(wrong).toEqual([]);
+  it('the Kubernetes manifests configure only settings the schema has', () => {
+    const manifests = readdirSync(path.join(ROOT, 'deploy/k8s'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.yaml'));
+    // the keys of ConfigMaps' and Secrets' data: the environment of the API and the worker
+    const keys = manifests.flatMap((file) => [...read(path.join('deploy/k8s', file)).matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)].map((match) => match[1]!));
+    expect(keys).toEqual(expect.arrayContaining(['DATABASE_URL', 'JWT_SECRET', 'WORKER_CONCURRENCY']));
+    expect(keys.filter((key) => !(key in ConfigSchema.properties))).toEqual([]);
   });
 });
