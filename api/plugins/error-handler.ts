@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
+import { discardUnreadBody } from '../http/unread-body';
 import { isTransientDatabaseError } from '../../shared/db/sql-errors';
 import { AppError, type ErrorCode } from '../../shared/errors/error-codes';
 import { isRedisUnavailable } from '../../shared/redis/redis-errors';
@@ -46,6 +47,8 @@ export const errorHandlerPlugin = fp(
         return sendError(reply, 400, 'VALIDATION_ERROR', error.message);
       }
       const status = error.statusCode ?? 500;
+      // a body refused while it still comes in (too large): the client reads the answer before the connection closes
+      if (status === 413) discardUnreadBody(request, reply);
       const code = FRAMEWORK_CODES[status];
       if (status >= 400 && status < 500 && code) {
         return sendError(reply, status, code, error.message);

@@ -1,6 +1,8 @@
-import { connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { actor, admin } from '../support/actors';
-import { useTestApp } from '../support/test-app';
+import { startStack, type Stack } from '../support/stack';
+
+jest.setTimeout(60_000);
 
 const ADMIN = admin('admin-1');
 const TWO_MB = 2 * 1024 * 1024;
@@ -8,14 +10,18 @@ const TWO_MB = 2 * 1024 * 1024;
 /**
  * A client that sends an oversized body reads the 413 (fetch/undici and
  * browsers give up on an answer whose connection is reset while they still
- * send): over a real socket, with fetch, again and again.
+ * send): over a real socket to an API process of its own, as a client meets
+ * it, with fetch, again and again.
  */
 describe('an oversized body over HTTP', () => {
-  const t = useTestApp();
+  let stack: Stack;
   let baseUrl: string;
   beforeAll(async () => {
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    stack = await startStack();
+    baseUrl = stack.baseUrl;
+  });
+  afterAll(async () => {
+    await stack?.stop();
   });
 
   it('a 2 MB body gets a readable 413 PAYLOAD_TOO_LARGE with fetch, every time, and the API goes on answering', async () => {
@@ -36,7 +42,7 @@ describe('an oversized body over HTTP', () => {
   it('a 2 MB body to POST /api/cart (a customer adding to the cart) gets a readable 413, every time', async () => {
     const shopper = actor('big-body-shopper');
     const body = JSON.stringify({ product_id: '00000000-0000-4000-8000-000000000000', quantity: 1, padding: 'p'.repeat(TWO_MB) });
-    for (let i = 0; i < 20; i += 1) {
+    for (let i = 0; i < 30; i += 1) {
       const res = await fetch(`${baseUrl}/api/cart`, {
         method: 'POST',
         headers: { authorization: `Bearer ${shopper.token}`, 'content-type': 'application/json' },
@@ -77,9 +83,12 @@ describe('an oversized body over HTTP', () => {
     }
   });
 
-  it('a client that goes on sending far past the limit gets the 413, then its connection is closed', async () => {
-    const { port } = new URL(baseUrl);
-    const socket = connect(Number(port), '127.0.0.1');
+  /**
+   * Over a raw socket: a POST with `framing` (its body's header), then 1 MB pieces (`piece` frames each) until the
+   * server closes the connection or 64 MB are sent; what the server answered and how much was sent.
+   */
+  const sendUntilClosed = async (framing: string, piece: (data: Buffer) => Buffer) => {
+    const socket = connect(Number(new URL(baseUrl).port), '127.0.0.1');
     socket.on('error', () => undefined); // the server closes while this side still writes
     let answer = '';
     socket.setEncoding('utf8');
@@ -87,18 +96,30 @@ describe('an oversized body over HTTP', () => {
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
     socket.write(
       `POST /api/admin/products HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${ADMIN.token}\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${1024 * 1024 * 1024}\r\n\r\n`,
+        `Content-Type: application/json\r\n${framing}\r\n\r\n`,
     );
-    // a gigabyte announced; 64 MB sent at most, until the server closes
-    const chunk = Buffer.alloc(1024 * 1024, 'a');
+    const data = piece(Buffer.alloc(1024 * 1024, 'a'));
     let sent = 0;
     let open = true;
     void closed.then(() => (open = false));
     while (open && sent < 64 * 1024 * 1024) {
-      if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
-      sent += chunk.length;
+      if (!socket.write(data)) await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
+      sent += 1024 * 1024;
     }
     await closed;
+    return { answer, sent };
+  };
+
+  it('a client that announces a gigabyte and goes on sending gets the 413, then its connection is closed', async () => {
+    const { answer, sent } = await sendUntilClosed(`Content-Length: ${1024 * 1024 * 1024}`, (data) => data);
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(sent).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('a client that sends chunks without end gets the 413, then its connection is closed once a bound is read', async () => {
+    const { answer, sent } = await sendUntilClosed('Transfer-Encoding: chunked', (data) =>
+      Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]),
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(sent).toBeLessThan(64 * 1024 * 1024);
   });
