@@ -44,8 +44,6 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const queueConnection = createRedis(config.redis, 'blocking', 'checkout-worker-queue');
   // the relay's own: a durability wait (WAIT/WAITAOF) must not hold up the queue's commands
   const relayConnection = createRedis(config.redis, 'blocking', 'checkout-relay');
-  reportTrouble(queueConnection, log, 'queue');
-  reportTrouble(relayConnection, log, 'relay');
 
   const queue = createCheckoutQueue(queueConnection, config.QUEUE_PREFIX);
   const metrics = createWorkerMetrics(db, queue, queueConnection);
@@ -78,6 +76,10 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
       announce,
     },
   );
+  // back after an outage: a failover may have lost the last jobs Redis acknowledged (replication is asynchronous),
+  // and jobs the API could not add may be waiting for the reconciler: every pending order is seen to now
+  reportTrouble(queueConnection, log, 'queue', { onBack: () => reconciler.reconcileNow() });
+  reportTrouble(relayConnection, log, 'relay');
   const relay = new OutboxRelay(
     relayConnection,
     {

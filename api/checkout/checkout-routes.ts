@@ -1,21 +1,12 @@
 import { activeTraceparent } from '../../shared/telemetry/tracing';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
-import { withTimeout } from '../../shared/async/with-timeout';
-import { batchWhileBusy } from '../../shared/async/batch-while-busy';
 import { groupingAcceptor } from '../../shared/checkout/checkout-service';
 import type { Config } from '../../shared/config/config-schema';
-import { enqueueCheckouts, type CheckoutJob } from '../../shared/queue/checkout-queue';
 import { Type } from '@sinclair/typebox';
 import { BEARER } from '../http/common-schemas';
 import { POLL_AFTER_SECONDS } from '../http/polling';
 import { AUTHENTICATED, errorResponses, WITH_BODY } from '../http/responses';
 import { CheckoutAcceptedSchema, CheckoutHeaders, CheckoutRequestSchema } from './checkout-schemas';
-
-/** The 202 never waits longer than this on Redis. */
-const ENQUEUE_TIMEOUT_MS = 1_000;
-/** Jobs added to Redis together (one `addBulk`) at most, and such additions at once. */
-const ENQUEUE_LIMITS = { maxInFlight: 2, maxBatch: 100 };
 
 /** `POST /api/checkout`: 202 with the order id at once; a worker places the order. */
 export const checkoutRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
@@ -25,23 +16,6 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asy
     maxInFlight: Math.min(config.CHECKOUT_ACCEPTS_IN_FLIGHT, config.DB_POOL_MAX),
     maxBatch: config.CHECKOUT_ACCEPT_GROUP_MAX,
   });
-  const enqueue = batchWhileBusy(async (jobs: CheckoutJob[]) => {
-    await enqueueCheckouts(app.checkoutQueue, jobs);
-    return jobs.map(() => undefined);
-  }, ENQUEUE_LIMITS);
-
-  /** The order is committed: if Redis is unreachable now, the reconciler enqueues it later. */
-  const enqueueOrLeaveToReconciler = async (orderId: string, request: FastifyRequest, traceparent: string | null) => {
-    const job = { data: { orderId, userId: request.user.id, requestId: request.id }, traceparent };
-    try {
-      // BullMQ would wait for a connection that is not ready instead of failing
-      if (app.redis.status !== 'ready') throw new Error(`redis is ${app.redis.status}`);
-      await withTimeout(ENQUEUE_TIMEOUT_MS, enqueue(job));
-    } catch (error) {
-      request.log.warn({ err: error, order_id: orderId }, 'enqueue failed; left to the reconciler');
-    }
-  };
-
   app.post(
     '/api/checkout',
     {
@@ -83,7 +57,8 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asy
         requestId: request.id,
         traceparent,
       });
-      if (!replayed) await enqueueOrLeaveToReconciler(orderId, request, traceparent);
+      // the order is committed: its job goes to Redis now, or as soon as Redis answers again
+      if (!replayed) await app.enqueuer.enqueue({ data: { orderId, userId: request.user.id, requestId: request.id }, traceparent }, request.log);
       app.metrics.checkoutsAccepted.inc({ replayed: String(replayed) });
       request.log.info({ order_id: orderId, replayed }, 'checkout accepted');
       const statusUrl = `/api/orders/${orderId}`;

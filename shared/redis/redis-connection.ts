@@ -169,10 +169,15 @@ const TROUBLE_REPEAT_MS = 10_000;
  * Logs a connection's trouble without flooding: the first error of an
  * outage, then at most one line per 10 s with how many errors came
  * meanwhile (a reconnect loop errors every few hundred ms), and one line
- * when the connection is ready again. Returns the error handler, for other
+ * when the connection is ready again (then `onBack` is called). Returns the error handler, for other
  * emitters of the same trouble (a BullMQ Worker's connection errors).
  */
-export function reportTrouble(redis: RedisClient, log: TroubleLog, connection: string): (error: Error) => void {
+export function reportTrouble(
+  redis: RedisClient,
+  log: TroubleLog,
+  connection: string,
+  { onBack = () => undefined }: { onBack?: () => void } = {},
+): (error: Error) => void {
   let errors = 0;
   let lastLogged = 0;
   const onError = (error: Error) => {
@@ -183,7 +188,10 @@ export function reportTrouble(redis: RedisClient, log: TroubleLog, connection: s
   };
   redis.on('error', onError);
   redis.on('ready', () => {
-    if (errors > 0) log.info({ connection, errors }, 'redis connection ready again');
+    if (errors > 0) {
+      log.info({ connection, errors }, 'redis connection ready again');
+      onBack();
+    }
     errors = 0;
     lastLogged = 0;
   });

@@ -59,6 +59,7 @@ export async function startStack(overrides: StackOverrides = {}, { database }: {
   // the servers of a topology test stop before the stack's connection does
   redis.on('error', () => undefined);
   const workers: ServiceProcess[] = [];
+  let started = 0;
 
   /** What a test that waited in vain needs to know: the pending orders, their jobs' states, the processes' last complaints. */
   const whyPending = async () => {
@@ -91,7 +92,9 @@ export async function startStack(overrides: StackOverrides = {}, { database }: {
     redis,
     sql: async (text, params = []) => (await pool.query(text, params)).rows,
     startWorker: async (workerOverrides = {}, { wrap } = {}) => {
-      const worker = await startWorkerProcess({ ...env, ...workerOverrides }, `worker-${workers.length + 1}`, { wrap });
+      // named when asked for, so that workers started together have names of their own
+      started += 1;
+      const worker = await startWorkerProcess({ ...env, ...workerOverrides }, `worker-${started}`, { wrap });
       workers.push(worker);
       return worker;
     },
