@@ -65,6 +65,14 @@ export const metricsPlugin = fp(
         this.set(app.orderWatchStats().waiting);
       },
     });
+    new Gauge({
+      name: 'checkout_jobs_awaiting_redis',
+      help: "Accepted checkouts whose job this API process could not add to Redis yet (added when it answers again)",
+      registers: [registry],
+      collect() {
+        this.set(app.enqueuer.leftBehind());
+      },
+    });
     // the queue's depth from the API too: it runs while workers are scaled to zero (the autoscaler reads it here)
     registerQueueMetrics(registry, app.checkoutQueue);
     registerOrderMetrics(registry, app.db);

@@ -4,6 +4,7 @@ import { startRedisServer, type RedisServer } from '../../deploy/local/redis-ser
 import { tolerant, workDirectory } from '../../deploy/local/daemon';
 import { waitFor } from '../../shared/async/wait-for';
 import { startWorker, type RunningWorker } from '../../worker/start-worker';
+import { admin } from '../support/actors';
 import { givenFor } from '../support/given';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -46,6 +47,8 @@ describe('checkouts accepted while Redis is down', () => {
     await waitFor('the API to see Redis down', async () => t.app.redis.status !== 'ready', { timeoutMs: 10_000 });
     const orderIds = await Promise.all(carts.map(({ user }) => given.checkoutOk(user)));
     expect(t.app.enqueuer.leftBehind()).toBe(orderIds.length);
+    const metrics = await t.api.request('GET', '/metrics', { token: admin().token });
+    expect(metrics.text).toMatch(new RegExp(`^checkout_jobs_awaiting_redis ${orderIds.length}$`, 'm'));
 
     // the same port, nothing kept: every job added before the outage is gone as well
     redis = startRedisServer(dir.path, port);
