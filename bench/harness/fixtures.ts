@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from '../../deploy/local/wait-for';
 
 /** Stock that no run can exhaust: every checkout of the bench is placed. */
 export const UNLIMITED_STOCK = 1_000_000_000;

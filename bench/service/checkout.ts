@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BenchEnvironment } from '../harness/environment';
 import { CHECKOUT_BODY, ordersByStatus, untilOrdersFinal } from '../harness/fixtures';
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from '../../deploy/local/wait-for';
 import { runOpenLoop } from '../harness/open-loop';
 import { summarize, type LatencySummary, type Throughput } from '../harness/stats';
 import { HttpClient } from './http-client';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from '../../deploy/local/wait-for';
 import { SERVICE_NODE_FLAGS } from '../../shared/process/node-flags';
 import { enqueueCheckout } from '../../shared/queue/checkout-queue';
 import type { BenchEnvironment } from '../harness/environment';

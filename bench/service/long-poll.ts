@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { waitFor } from '../../shared/async/wait-for';
-import type { ServiceProcess } from '../../shared/process/service-process';
+import { waitFor } from '../../deploy/local/wait-for';
+import type { ServiceProcess } from '../../deploy/local/service-process';
 import type { BenchEnvironment } from '../harness/environment';
 import { CHECKOUT_BODY, countFinalOrders } from '../harness/fixtures';
 import { round, runCallers, sleep } from '../harness/stats';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from './wait-for';
 import { signToken } from '../../shared/auth/token-verifier';
 import { prepareDatabase } from '../../shared/db/migrate';
 import { SERVICE_NODE_FLAGS } from '../../shared/process/node-flags';

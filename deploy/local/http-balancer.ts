@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from './wait-for';
 import { startDaemon, tolerant, workDirectory, type TopologyRecord } from './daemon';
 import { freePorts } from './free-ports';
 

@@ -1,7 +1,7 @@
 import { chownSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from './wait-for';
 import { startDaemon, tolerant, userIds, workDirectory, type TopologyRecord } from './daemon';
 import { freePorts } from './free-ports';
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from './wait-for';
 import type { HostPort } from '../../shared/redis/redis-topology';
 import { tolerant, workDirectory } from './daemon';
 import { freePorts } from './free-ports';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from './wait-for';
 import type { RedisClient } from '../../shared/redis/redis-connection';
 import type { HostPort } from '../../shared/redis/redis-topology';
 import { startDaemon, tolerant, workDirectory, type Daemon, type TopologyRecord } from './daemon';

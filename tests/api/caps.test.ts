@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from '../../deploy/local/wait-for';
 import { newUser } from '../support/actors';
 import { expectError } from '../support/expectations';
 import { givenFor } from '../support/given';

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { freePorts } from '../../deploy/local/free-ports';
 import { startRedisServer, type RedisServer } from '../../deploy/local/redis-server';
 import { tolerant, workDirectory } from '../../deploy/local/daemon';
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from '../../deploy/local/wait-for';
 import { startWorker, type RunningWorker } from '../../worker/start-worker';
 import { admin } from '../support/actors';
 import { givenFor } from '../support/given';

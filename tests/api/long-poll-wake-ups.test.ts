@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app';
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from '../../deploy/local/wait-for';
 import { createDatabase, type Database } from '../../shared/db/database';
 import { announceStatusChanges } from '../../shared/orders/status-announcements';
 import { closeRedis, createRedis, type RedisClient } from '../../shared/redis/redis-connection';

@@ -1,4 +1,4 @@
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from '../../deploy/local/wait-for';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { bearer, tokenFor } from '../support/tokens';
 

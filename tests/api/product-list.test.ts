@@ -1,4 +1,4 @@
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from '../../deploy/local/wait-for';
 import type { ProductJson } from '../support/rows';
 import { expectError, expectProductShape } from '../support/expectations';
 import { givenFor } from '../support/given';

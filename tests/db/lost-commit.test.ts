@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../api/app';
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from '../../deploy/local/wait-for';
 import type { Config } from '../../shared/config/config-schema';
 import { createDatabase, type Database } from '../../shared/db/database';
-import { deleteQueueKeys } from '../../shared/queue/queue-keys';
+import { deleteQueueKeys } from '../../deploy/local/queue-keys';
 import { startWorker, type RunningWorker } from '../../worker/start-worker';
 import { admin, newUser } from '../support/actors';
 import { injectClient } from '../support/api-client';

@@ -1,5 +1,5 @@
 import { startPgBouncer, type PgBouncer } from '../../deploy/local/pgbouncer';
-import { deleteQueueKeys } from '../../shared/queue/queue-keys';
+import { deleteQueueKeys } from '../../deploy/local/queue-keys';
 import { checkoutBurst, expectAllFinalAndPublished, shoppersWithCarts } from '../support/checkout-burst';
 import { givenFor } from '../support/given';
 import { routesFor } from '../support/routes';

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { expectInvariants } from '../support/invariants';
-import { deleteQueueKeys } from '../../shared/queue/queue-keys';
-import { waitFor } from '../../shared/async/wait-for';
+import { deleteQueueKeys } from '../../deploy/local/queue-keys';
+import { waitFor } from '../../deploy/local/wait-for';
 import { actor } from '../support/actors';
 import { givenFor } from '../support/given';
 import { startStack, type Stack } from '../support/stack';

@@ -1,6 +1,6 @@
 import { EVENT_TYPES } from '../../shared/events/event-catalogue';
-import { spawnService } from '../../shared/process/service-process';
-import { waitFor } from '../../shared/async/wait-for';
+import { spawnService } from '../../deploy/local/service-process';
+import { waitFor } from '../../deploy/local/wait-for';
 import { actor } from '../support/actors';
 import { givenFor } from '../support/given';
 import { startStack, type Stack } from '../support/stack';

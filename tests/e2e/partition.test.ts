@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { canMakeHosts, createHost, type LocalHost } from '../../deploy/local/netns';
-import { waitFor } from '../../shared/async/wait-for';
-import type { ServiceProcess } from '../../shared/process/service-process';
+import { waitFor } from '../../deploy/local/wait-for';
+import type { ServiceProcess } from '../../deploy/local/service-process';
 import { givenFor } from '../support/given';
 import { expectInvariants } from '../support/invariants';
 import { startStack, type Stack } from '../support/stack';

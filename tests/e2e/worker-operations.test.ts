@@ -1,5 +1,5 @@
 import { expectInvariants } from '../support/invariants';
-import type { ServiceProcess } from '../../shared/process/service-process';
+import type { ServiceProcess } from '../../deploy/local/service-process';
 import { actor } from '../support/actors';
 import { givenFor } from '../support/given';
 import { routesFor } from '../support/routes';

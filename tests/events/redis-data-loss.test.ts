@@ -1,10 +1,10 @@
 import { createRedis, type RedisClient } from '../../shared/redis/redis-connection';
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from '../../deploy/local/wait-for';
 import { createSession, type Session } from '../../shared/db/session';
 import { recordEvent } from '../../shared/events/outbox-repository';
 import { inTransaction } from '../../shared/db/transaction';
 import { markerKey } from '../../shared/events/stream-publisher';
-import { deleteKeysUnder } from '../../shared/queue/queue-keys';
+import { deleteKeysUnder } from '../../deploy/local/queue-keys';
 import { OutboxRelay, type RelaySettings } from '../../worker/relay/outbox-relay';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { readStream, relaySettings, silentLog } from './ml-stream';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from '../../deploy/local/wait-for';
 import { signToken } from '../../shared/auth/token-verifier';
 import { isAlive, type FleetState } from '../../deploy/local/fleet';
 

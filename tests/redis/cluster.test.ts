@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { startRedisCluster, type RedisCluster } from '../../deploy/local/redis-cluster';
-import { spawnService } from '../../shared/process/service-process';
+import { spawnService } from '../../deploy/local/service-process';
 import { admin } from '../support/actors';
 import { checkoutBurst, expectAllFinalAndPublished, shoppersWithCarts } from '../support/checkout-burst';
 import { givenFor } from '../support/given';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from '../../deploy/local/wait-for';
 import { newUser, type Actor } from './actors';
 import type { ApiClient } from './api-client';
 import { givenFor } from './given';

@@ -2,9 +2,9 @@ import { closeRedis, createRedis, type RedisClient } from '../../shared/redis/re
 import { Pool } from 'pg';
 import { Queue } from 'bullmq';
 import { CHECKOUT_QUEUE } from '../../shared/queue/checkout-queue';
-import { deleteDeploymentKeys } from '../../shared/queue/queue-keys';
-import { waitFor } from '../../shared/async/wait-for';
-import { startApiProcess, startWorkerProcess, type CommandWrap, type ServiceProcess } from '../../shared/process/service-process';
+import { deleteDeploymentKeys } from '../../deploy/local/queue-keys';
+import { waitFor } from '../../deploy/local/wait-for';
+import { startApiProcess, startWorkerProcess, type CommandWrap, type ServiceProcess } from '../../deploy/local/service-process';
 import { createTestDatabase } from './test-database';
 import { testEnv } from './test-app';
 import { loadConfig } from '../../shared/config/load-config';

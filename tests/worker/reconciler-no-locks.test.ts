@@ -1,4 +1,4 @@
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from '../../deploy/local/wait-for';
 import { requestCheckout } from '../../shared/checkout/checkout-service';
 import { reconcileOnce, type ReconcilerSettings } from '../../worker/reconciler/reconciler';
 import { useCheckoutQueue } from '../support/checkout-queue';

@@ -1,4 +1,4 @@
-import { waitFor } from '../../shared/async/wait-for';
+import { waitFor } from '../../deploy/local/wait-for';
 import { givenFor } from '../support/given';
 import { startStack, type Stack } from '../support/stack';
 import { startTcpProxy, type TcpProxy } from '../../deploy/local/tcp-proxy';

@@ -1,6 +1,6 @@
 import pino from 'pino';
-import { waitFor } from '../../shared/async/wait-for';
-import { deleteQueueKeys } from '../../shared/queue/queue-keys';
+import { waitFor } from '../../deploy/local/wait-for';
+import { deleteQueueKeys } from '../../deploy/local/queue-keys';
 import { startWorker, type RunningWorker } from '../../worker/start-worker';
 import { newUser, type Actor } from '../support/actors';
 import { givenFor } from '../support/given';

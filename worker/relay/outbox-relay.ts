@@ -74,8 +74,6 @@ const CANNOT_CONFIRM = /unknown command|appendonly is disabled/i;
  * replica that confirmed it republishes nothing.
  */
 export class OutboxRelay {
-  /** Events published by this process. */
-  published = 0;
   private stopped = false;
   private session: Session | undefined;
   /** The marker this relay last saw or wrote beside the stream; undefined: read it before writing. */
@@ -122,7 +120,6 @@ export class OutboxRelay {
     if (!(await this.untilDurable())) return 0;
     await markPublished(session, { stream, ids: rows.map((row) => row.id), batch: next.batch });
     for (const row of rows) recordSpan(`publish ${row.type}`, row.traceparent, startedAt, { 'messaging.destination.name': stream, 'checkout.event_id': row.event_id });
-    this.published += rows.length;
     this.events.onPublished?.(rows.length);
     return rows.length;
   }

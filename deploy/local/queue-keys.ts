@@ -1,5 +1,5 @@
-import { masterNodes, type RedisClient } from '../redis/redis-connection';
-import { markerKey } from '../events/stream-publisher';
+import { masterNodes, type RedisClient } from '../../shared/redis/redis-connection';
+import { markerKey } from '../../shared/events/stream-publisher';
 
 /**
  * Deletes every Redis key under a prefix, on every master of a Cluster —

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { SERVICE_NODE_FLAGS } from './node-flags';
+import { SERVICE_NODE_FLAGS } from '../../shared/process/node-flags';
 
 const ROOT = path.resolve(__dirname, '../..');
 
