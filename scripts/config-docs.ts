@@ -4,7 +4,7 @@ import { ConfigSchema } from '../shared/config/config-schema';
 import { TRACING_SETTINGS } from '../shared/telemetry/tracing';
 
 const ROOT = path.resolve(__dirname, '..');
-const README = path.join(ROOT, 'README.md');
+const CONFIGURATION_PAGE = path.join(ROOT, 'docs/configuration.md');
 const ENV_EXAMPLE = path.join(ROOT, '.env.example');
 const COMPOSE = path.join(ROOT, 'docker-compose.yml');
 
@@ -52,7 +52,7 @@ function unset(whenUnset: string | undefined): string {
   return whenUnset ? `unset: ${whenUnset}` : 'unset';
 }
 
-/** The README's configuration table, markers included. */
+/** The configuration table of docs/configuration.md, markers included. */
 export function renderConfigTable(): string {
   const cell = (text: string) => text.replace(/\|/g, '\\|');
   return [
@@ -66,12 +66,12 @@ export function renderConfigTable(): string {
   ].join('\n');
 }
 
-/** `readme` with its configuration table (between the markers) replaced by the generated one. */
-export function withConfigTable(readme: string): string {
-  const start = readme.indexOf(TABLE_START);
-  const end = readme.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error('README.md has no configuration table markers');
-  return readme.slice(0, start) + renderConfigTable() + readme.slice(end + TABLE_END.length);
+/** `page` with its configuration table (between the markers) replaced by the generated one. */
+export function withConfigTable(page: string): string {
+  const start = page.indexOf(TABLE_START);
+  const end = page.indexOf(TABLE_END);
+  if (start < 0 || end < start) throw new Error('docs/configuration.md has no configuration table markers');
+  return page.slice(0, start) + renderConfigTable() + page.slice(end + TABLE_END.length);
 }
 
 /** Every `${NAME:-default}` / `${NAME:?message}` docker-compose.yml reads, in order of first use. */
@@ -118,7 +118,7 @@ function comment(text: string): string[] {
 }
 
 if (require.main === module) {
-  writeFileSync(README, withConfigTable(readFileSync(README, 'utf8')));
+  writeFileSync(CONFIGURATION_PAGE, withConfigTable(readFileSync(CONFIGURATION_PAGE, 'utf8')));
   writeFileSync(ENV_EXAMPLE, renderEnvExample(readFileSync(COMPOSE, 'utf8')));
-  console.log('wrote the configuration table of README.md and .env.example');
+  console.log('wrote the configuration table of docs/configuration.md and .env.example');
 }

@@ -7,13 +7,13 @@ const ROOT = path.resolve(__dirname, '../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 
 /**
- * The configuration schema is the one description of every setting: the README's table and .env.example are
+ * The configuration schema is the one description of every setting: docs/configuration.md's table and .env.example are
  * generated from it (`npm run config:docs`), and the deployment files name only settings it has.
  */
 describe('the configuration schema is the one description of every setting', () => {
-  it("the README's configuration table is the one generated from the schema", () => {
-    const readme = read('README.md');
-    expect(withConfigTable(readme)).toBe(readme);
+  it("docs/configuration.md's configuration table is the one generated from the schema", () => {
+    const page = read('docs/configuration.md');
+    expect(withConfigTable(page)).toBe(page);
   });
 
   it('.env.example is the one generated from the schema and docker-compose.yml: every variable compose reads, nothing else', () => {
