@@ -105,7 +105,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   await app.register(adminProductRoutes);
   await app.register(cartRoutes, { config });
   await app.register(checkoutRoutes, { config });
-  await app.register(orderRoutes, { config });
+  await app.register(orderRoutes);
   await app.register(sellerOrderRoutes);
   await app.register(adminOrderRoutes);
 

@@ -62,7 +62,16 @@ export const metricsPlugin = fp(
       help: 'GET /api/orders/:id?wait=N requests waiting for a status change',
       registers: [registry],
       collect() {
-        this.set(app.orderWatchStats().waiting);
+        this.set(app.orderWaiter.stats().waiting);
+      },
+    });
+    new Counter({
+      name: 'order_long_poll_wake_up_reads_total',
+      help: 'Orders read again because long-polls waited on them and they changed (one read per change, whatever the waiters)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(app.orderWaiter.stats().wakeUpReads);
       },
     });
     new Gauge({

@@ -3,7 +3,7 @@ import { addToCart } from '../../shared/cart/cart-service';
 import { requestCheckout } from '../../shared/checkout/checkout-service';
 import { ConfigSchema } from '../../shared/config/config-schema';
 import { createDatabase } from '../../shared/db/database';
-import { ownOrderReader } from '../../shared/orders/order-service';
+import { orderWaiter } from '../../shared/orders/order-waiter';
 import { placeOrder } from '../../shared/placement/place-order';
 import { CHECKOUT_BODY } from '../harness/fixtures';
 import { FLOWS } from './flows';
@@ -43,7 +43,7 @@ export async function checkFloorStatements(databaseUrl: string, productId: strin
     const orderId = accepted.result.orderId;
     const placed = await record(() => placeOrder(db, orderId));
     // a poll alone, as the API reads it (concurrent polls are read together: FIND_OWN_ORDERS, which the floor does not do)
-    const read = await record(() => ownOrderReader(db, { maxInFlight: 1, maxBatch: 1 })(orderId, userId));
+    const read = await record(() => orderWaiter(db, { reads: { maxInFlight: 1, maxBatch: 1 }, maxPerUser: 1, maxPerProcess: 1 }).read(orderId, userId));
     return [
       compare('addToCart', added.statements),
       compare('acceptCheckout', accepted.statements),

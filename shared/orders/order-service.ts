@@ -1,31 +1,16 @@
-import { batchWhileBusy, type BatchLimits } from '../async/batch-while-busy';
 import type { Database } from '../db/database';
 import type { OrderStatus } from '../domain/order-status';
 import { decodeCursor, paginate, type Page } from '../pagination/cursor';
 import { placeOrder } from '../placement/place-order';
 import { changeOrderStatus } from './change-order-status';
 import { invalidTransition, orderNotFound } from './order-errors';
-import { findOrder, findOwnOrders, listOrders, type OrderListFilter, type OrderRecord, type OrderViewer } from './order-repository';
+import { findOrder, listOrders, type OrderListFilter, type OrderRecord, type OrderViewer } from './order-repository';
 
 /** One order with items and history, as `viewer` may see it; 404 ORDER_NOT_FOUND otherwise. */
 export async function getOrder(db: Database, orderId: string, viewer: OrderViewer = {}): Promise<OrderRecord> {
   const order = await findOrder(db, orderId, viewer);
   if (!order) throw orderNotFound();
   return order;
-}
-
-/**
- * Reads of customers' own orders (the polls), gathered while the database is
- * busy: concurrent reads beyond `maxInFlight` wait and go as one statement
- * (batchWhileBusy); an idle service reads each at once, as getOrder does.
- */
-export function ownOrderReader(db: Database, limits: BatchLimits): (orderId: string, ownerId: string) => Promise<OrderRecord> {
-  const read = batchWhileBusy((keys: Array<{ orderId: string; ownerId: string }>) => findOwnOrders(db, keys), limits);
-  return async (orderId, ownerId) => {
-    const order = await read({ orderId, ownerId });
-    if (!order) throw orderNotFound();
-    return order;
-  };
 }
 
 /** One page of orders, newest first: a customer's, a seller's or (no filter) everyone's. */

@@ -33,7 +33,7 @@ describe('long-poll caps and sharing', () => {
   const given = givenFor(t.api);
   const api = routesFor(t.api);
   const poll = (who: ReturnType<typeof newUser>, orderId: string) => api.getOrder(who, orderId, '?wait=20');
-  const waiting = () => t.app.orderWatchStats().waiting;
+  const waiting = () => t.app.orderWaiter.stats().waiting;
   const place = (orderId: string) => t.sql(`UPDATE orders SET status = 'placed' WHERE id = $1`, [orderId]);
 
   async function pendingOrderOf(who: ReturnType<typeof newUser>): Promise<string> {
@@ -76,11 +76,11 @@ describe('long-poll caps and sharing', () => {
     const orderId = await pendingOrderOf(shopper);
     const held = [poll(shopper, orderId), poll(shopper, orderId)];
     await waitFor('two waiting', async () => waiting() === 2);
-    const readsBefore = t.app.orderWatchStats().wakeUpReads;
+    const readsBefore = t.app.orderWaiter.stats().wakeUpReads;
 
     await place(orderId);
     expect((await Promise.all(held)).map((res) => res.body.status)).toEqual(['placed', 'placed']);
-    expect(t.app.orderWatchStats().wakeUpReads - readsBefore).toBe(1);
+    expect(t.app.orderWaiter.stats().wakeUpReads - readsBefore).toBe(1);
   });
 
   it('a waiter is dropped when its client disconnects', async () => {

@@ -63,11 +63,11 @@ describe('long-poll wake-ups', () => {
   /** Starts `GET /api/orders/:id?wait=20` and resolves once it waits (the answer in an object: a promise would be awaited). */
   async function longPoll(orderId: string): Promise<{ answer: Promise<{ status: string; seconds: number }> }> {
     const started = Date.now();
-    const waitingBefore = app.orderWatchStats().waiting;
+    const waitingBefore = app.orderWaiter.stats().waiting;
     const answer = app
       .inject({ method: 'GET', url: `/api/orders/${orderId}?wait=20`, headers: bearer(tokenFor(user)) })
       .then((res) => ({ status: res.json<{ status: string }>().status, seconds: (Date.now() - started) / 1000 }));
-    await waitFor('the long-poll to be waiting', async () => app.orderWatchStats().waiting > waitingBefore);
+    await waitFor('the long-poll to be waiting', async () => app.orderWaiter.stats().waiting > waitingBefore);
     return { answer };
   }
 

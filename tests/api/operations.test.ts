@@ -170,7 +170,7 @@ describe('API shutdown with a long-poll waiting', () => {
     });
     const started = Date.now();
     const poll = t.app.inject({ method: 'GET', url: `/api/orders/${accepted.json().order_id}?wait=20`, headers: bearer(token) });
-    await waitFor('the long-poll to be waiting', async () => t.app.orderWatchStats().waiting === 1);
+    await waitFor('the long-poll to be waiting', async () => t.app.orderWaiter.stats().waiting === 1);
     await t.close();
     const res = await poll;
     expect(Date.now() - started).toBeLessThan(5_000);
