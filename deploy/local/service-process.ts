@@ -3,6 +3,8 @@ import path from 'node:path';
 import { SERVICE_NODE_FLAGS } from '../../shared/process/node-flags';
 
 const ROOT = path.resolve(__dirname, '../..');
+/** How long a process may take to start: tsx compiles the sources first, which takes long on a busy machine. */
+const START_TIMEOUT_MS = 60_000;
 
 /** Runs a command through another one (e.g. `ip netns exec <host>`: on a test host of its own). */
 export type CommandWrap = (command: string, args: string[]) => { command: string; args: string[] };
@@ -96,14 +98,14 @@ export function spawnService(
   };
 }
 
-/** Starts the API on `port` (0: a free one); resolves once it listens (within `timeoutMs`, 20 s). */
+/** Starts the API on `port` (0: a free one); resolves once it listens (within `timeoutMs`, by default START_TIMEOUT_MS). */
 export async function startApiProcess(
   env: Record<string, string>,
   { compiled = false, port = 0, name = 'api', timeoutMs }: { compiled?: boolean; port?: number; name?: string; timeoutMs?: number } = {},
 ): Promise<{ api: ServiceProcess; baseUrl: string }> {
   const entry = compiled ? 'dist/api/main.js' : 'api/main.ts';
   const api = spawnService(name, entry, { ...env, LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1' });
-  const line = await api.waitForLine(/Server listening at http:\/\/127\.0\.0\.1:\d+/, timeoutMs);
+  const line = await api.waitForLine(/Server listening at http:\/\/127\.0\.0\.1:\d+/, timeoutMs ?? START_TIMEOUT_MS);
   const baseUrl = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1]!;
   return { api, baseUrl };
 }
@@ -116,6 +118,6 @@ export async function startWorkerProcess(
 ): Promise<ServiceProcess> {
   const entry = compiled ? 'dist/worker/main.js' : 'worker/main.ts';
   const worker = spawnService(name, entry, { ...env, LOG_LEVEL: process.env.TEST_WORKER_LOG_LEVEL ?? 'info' }, [], wrap);
-  await worker.waitForLine(/"msg":"worker started"/);
+  await worker.waitForLine(/"msg":"worker started"/, START_TIMEOUT_MS);
   return worker;
 }
