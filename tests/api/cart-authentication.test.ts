@@ -1,40 +1,37 @@
 import { bearer, mintToken, tokenFor } from '../support/tokens';
-import { actor, ANONYMOUS } from '../support/actors';
+import { ANONYMOUS, newUser, type Actor } from '../support/actors';
 import { dbFor } from '../support/db';
 import { expectError } from '../support/expectations';
 import { givenFor } from '../support/given';
 import { routesFor } from '../support/routes';
 import { useTestApp } from '../support/test-app';
 
-const alice = actor('alice');
-
 describe('cart authentication: every route needs a valid bearer token', () => {
   const t = useTestApp();
   const api = routesFor(t.api);
   const given = givenFor(t.api);
   const { cartTable } = dbFor(t);
-  beforeEach(() => t.sql('DELETE FROM cart_items'));
 
+  // each test: a user of its own with one cart line, whom the refused tokens name
+  let user: Actor;
   let productId: string;
   let lineId: string;
   beforeEach(async () => {
+    user = newUser();
     productId = (await given.product({ price: '1.00', stock: 10 })).id;
-    lineId = (await given.cart(alice, productId, 2)).id;
+    lineId = (await given.cart(user, productId, 2)).id;
   });
 
-  const noToken = {};
   const now = Math.floor(Date.now() / 1000);
-  const badSignature = bearer(mintToken({ sub: 'alice', iat: now, exp: now + 3600 }, { secret: 'another-secret-that-is-at-least-32-bytes' }));
-  const unsigned = bearer(mintToken({ sub: 'alice', iat: now, exp: now + 3600 }, { header: { alg: 'none', typ: 'JWT' } }));
-  const expired = bearer(tokenFor('alice', undefined, { exp: Math.floor(Date.now() / 1000) - 60 }));
-
-  it.each<[string, Record<string, string>]>([
-    ['without a token', noToken],
-    ['with a badly signed token', badSignature],
-    ['with an expired token', expired],
-    ['with an alg: none token', unsigned],
-    ['with a non-bearer scheme', { authorization: 'Basic YWxpY2U6cGFzcw==' }],
-  ])('every cart route answers 401 UNAUTHORIZED %s and nothing changes', async (_label, headers) => {
+  it.each<[string, (sub: string) => Record<string, string>]>([
+    ['without a token', () => ({})],
+    ['with a badly signed token', (sub) => bearer(mintToken({ sub, iat: now, exp: now + 3600 }, { secret: 'another-secret-that-is-at-least-32-bytes' }))],
+    ['with an expired token', (sub) => bearer(tokenFor(sub, undefined, { exp: now - 60 }))],
+    ['with an alg: none token', (sub) => bearer(mintToken({ sub, iat: now, exp: now + 3600 }, { header: { alg: 'none', typ: 'JWT' } }))],
+    ['with a non-bearer scheme', () => ({ authorization: 'Basic YWxpY2U6cGFzcw==' })],
+  ])('every cart route answers 401 UNAUTHORIZED %s and nothing changes', async (_label, headersFor) => {
+    const headers = headersFor(user.id);
+    // the whole table: a refused request changes no cart at all
     const before = await cartTable();
     const answers = [
       await t.api.request('POST', '/api/cart', { headers, body: { product_id: productId } }),

@@ -1,23 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { actor } from '../support/actors';
+import { newUser } from '../support/actors';
 import { dbFor } from '../support/db';
 import { expectError } from '../support/expectations';
 import { givenFor } from '../support/given';
 import { routesFor } from '../support/routes';
 import { useTestApp } from '../support/test-app';
 
-const alice = actor('alice');
-const bob = actor('bob');
-
 describe('changing the cart: PATCH and DELETE /api/cart/:id', () => {
   const t = useTestApp();
   const api = routesFor(t.api);
   const given = givenFor(t.api);
   const { cartRow } = dbFor(t);
-  beforeEach(() => t.sql('DELETE FROM cart_items'));
 
   describe('PATCH /api/cart/:id', () => {
     it('sets the quantity: 200 with the line', async () => {
+      const alice = newUser('alice');
       const product = await given.product({ price: '3.33', stock: 10, name: 'Triple' });
       const line = await given.cart(alice, product.id, 1);
       const res = await api.patchLine(alice, line.id, { quantity: 3 });
@@ -32,6 +29,7 @@ describe('changing the cart: PATCH and DELETE /api/cart/:id', () => {
     });
 
     it('accepts a quantity equal to the stock', async () => {
+      const alice = newUser('alice');
       const product = await given.product({ price: '1.00', stock: 4 });
       const line = await given.cart(alice, product.id, 1);
       const res = await api.patchLine(alice, line.id, { quantity: 4 });
@@ -40,6 +38,7 @@ describe('changing the cart: PATCH and DELETE /api/cart/:id', () => {
     });
 
     it('beyond the stock is 409 OUT_OF_STOCK and leaves the line unchanged', async () => {
+      const alice = newUser('alice');
       const product = await given.product({ price: '1.00', stock: 4 });
       const line = await given.cart(alice, product.id, 2);
       const before = await cartRow(line.id);
@@ -48,6 +47,7 @@ describe('changing the cart: PATCH and DELETE /api/cart/:id', () => {
     });
 
     it('a line whose product was deactivated is 404 PRODUCT_NOT_FOUND and unchanged', async () => {
+      const alice = newUser('alice');
       const product = await given.product({ price: '1.00', stock: 10 });
       const line = await given.cart(alice, product.id, 2);
       await given.productChanged(product.id, { active: false });
@@ -64,6 +64,7 @@ describe('changing the cart: PATCH and DELETE /api/cart/:id', () => {
       ['a missing quantity', {}],
       ['an unknown property', { quantity: 3, unit_price: '0.01' }],
     ])('%s is 400 VALIDATION_ERROR and unchanged', async (_label, body) => {
+      const alice = newUser('alice');
       const product = await given.product({ price: '1.00', stock: 200 });
       const line = await given.cart(alice, product.id, 2);
       const before = await cartRow(line.id);
@@ -72,6 +73,7 @@ describe('changing the cart: PATCH and DELETE /api/cart/:id', () => {
     });
 
     it('malformed JSON is 400 VALIDATION_ERROR and unchanged', async () => {
+      const alice = newUser('alice');
       const product = await given.product({ price: '1.00', stock: 10 });
       const line = await given.cart(alice, product.id, 2);
       const before = await cartRow(line.id);
@@ -81,15 +83,19 @@ describe('changing the cart: PATCH and DELETE /api/cart/:id', () => {
     });
 
     it('an unknown line id is 404 CART_ITEM_NOT_FOUND', async () => {
+      const alice = newUser('alice');
       expectError(await api.patchLine(alice, randomUUID(), { quantity: 2 }), 404, 'CART_ITEM_NOT_FOUND');
     });
 
     it('a line id that is not a UUID is 404 CART_ITEM_NOT_FOUND', async () => {
+      const alice = newUser('alice');
       expectError(await api.patchLine(alice, 'not-a-uuid', { quantity: 2 }), 404, 'CART_ITEM_NOT_FOUND');
       expectError(await api.patchLine(alice, '12345', { quantity: 2 }), 404, 'CART_ITEM_NOT_FOUND');
     });
 
     it("another user's line is 404 CART_ITEM_NOT_FOUND, exactly as if it did not exist, and stays unchanged", async () => {
+      const alice = newUser('alice');
+      const bob = newUser('bob');
       const product = await given.product({ price: '1.00', stock: 10 });
       const line = await given.cart(alice, product.id, 2);
       const before = await cartRow(line.id);
@@ -103,6 +109,7 @@ describe('changing the cart: PATCH and DELETE /api/cart/:id', () => {
 
   describe('DELETE /api/cart/:id', () => {
     it('removes the line: 204 with no body, gone from the database and the cart', async () => {
+      const alice = newUser('alice');
       const keep = await given.cart(alice, (await given.product({ price: '1.00' })).id, 1);
       const line = await given.cart(alice, (await given.product({ price: '2.00' })).id, 1);
       const res = await api.deleteLine(alice, line.id);
@@ -114,12 +121,15 @@ describe('changing the cart: PATCH and DELETE /api/cart/:id', () => {
     });
 
     it('deleting the same line twice: the second answer is 404 CART_ITEM_NOT_FOUND', async () => {
+      const alice = newUser('alice');
       const line = await given.cart(alice, (await given.product()).id, 1);
       expect((await api.deleteLine(alice, line.id)).status).toBe(204);
       expectError(await api.deleteLine(alice, line.id), 404, 'CART_ITEM_NOT_FOUND');
     });
 
     it("another user's line is 404 CART_ITEM_NOT_FOUND and is still there", async () => {
+      const alice = newUser('alice');
+      const bob = newUser('bob');
       const line = await given.cart(alice, (await given.product()).id, 3);
       const before = await cartRow(line.id);
       expectError(await api.deleteLine(bob, line.id), 404, 'CART_ITEM_NOT_FOUND');
@@ -127,11 +137,13 @@ describe('changing the cart: PATCH and DELETE /api/cart/:id', () => {
     });
 
     it('an unknown or non-UUID line id is 404 CART_ITEM_NOT_FOUND', async () => {
+      const alice = newUser('alice');
       expectError(await api.deleteLine(alice, randomUUID()), 404, 'CART_ITEM_NOT_FOUND');
       expectError(await api.deleteLine(alice, 'not-a-uuid'), 404, 'CART_ITEM_NOT_FOUND');
     });
 
     it('after removing a line, adding the product again creates a new line (201)', async () => {
+      const alice = newUser('alice');
       const product = await given.product({ price: '1.00', stock: 10 });
       const line = await given.cart(alice, product.id, 4);
       expect((await api.deleteLine(alice, line.id)).status).toBe(204);

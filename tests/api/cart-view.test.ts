@@ -1,25 +1,22 @@
-import { actor } from '../support/actors';
+import { newUser } from '../support/actors';
 import { givenFor } from '../support/given';
 import { routesFor } from '../support/routes';
 import { useTestApp } from '../support/test-app';
-
-const alice = actor('alice');
-const bob = actor('bob');
-const carol = actor('carol');
 
 describe('reading the cart: GET /api/cart', () => {
   const t = useTestApp();
   const api = routesFor(t.api);
   const given = givenFor(t.api);
-  beforeEach(() => t.sql('DELETE FROM cart_items'));
 
   it('an empty cart is items [], items_count 0, total_price "0.00"', async () => {
+    const carol = newUser('carol');
     const res = await api.getCart(carol);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ items: [], items_count: 0, total_price: '0.00' });
   });
 
   it('lists the lines with items_count as the sum of quantities and an exact two-place total', async () => {
+    const alice = newUser('alice');
     const dime = await given.product({ price: '0.10', stock: 10, name: 'Dime sweet' });
     const book = await given.product({ price: '19.99', stock: 10, name: 'Paperback' });
     const dimeLine = await given.cart(alice, dime.id, 3);
@@ -41,6 +38,7 @@ describe('reading the cart: GET /api/cart', () => {
   });
 
   it('adds float-hostile prices exactly', async () => {
+    const alice = newUser('alice');
     for (const price of ['0.10', '0.20', '0.70', '1.15', '4.35']) await given.cart(alice, (await given.product({ price: price })).id, 1);
     const dimes = await given.product({ price: '0.10', stock: 99 });
     await given.cart(alice, dimes.id, 33);
@@ -50,6 +48,7 @@ describe('reading the cart: GET /api/cart', () => {
   });
 
   it('totals the largest prices at the line limit exactly', async () => {
+    const alice = newUser('alice');
     const a = await given.product({ price: '9999999999.99', stock: 500 });
     const b = await given.product({ price: '9999999999.99', stock: 500 });
     await given.cart(alice, a.id, 99);
@@ -61,6 +60,7 @@ describe('reading the cart: GET /api/cart', () => {
   });
 
   it('prices lines at the current product price and name after an admin change', async () => {
+    const alice = newUser('alice');
     const product = await given.product({ price: '5.00', stock: 10, name: 'Old name' });
     const line = await given.cart(alice, product.id, 2);
     expect(line.line_total).toBe('10.00');
@@ -75,6 +75,8 @@ describe('reading the cart: GET /api/cart', () => {
   });
 
   it('bob never sees alice\'s lines, and alice never sees bob\'s', async () => {
+    const alice = newUser('alice');
+    const bob = newUser('bob');
     const mine = await given.product({ price: '1.00' });
     const his = await given.product({ price: '2.00' });
     const aliceLine = await given.cart(alice, mine.id, 2);
@@ -90,6 +92,8 @@ describe('reading the cart: GET /api/cart', () => {
   });
 
   it('alice and bob adding the same product get separate lines', async () => {
+    const alice = newUser('alice');
+    const bob = newUser('bob');
     const product = await given.product({ price: '1.00', stock: 10 });
     const aliceLine = await given.cart(alice, product.id, 1);
     const bobAdd = await api.addToCart(bob, { product_id: product.id, quantity: 2 });

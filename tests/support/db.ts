@@ -20,6 +20,11 @@ export function dbFor(t: TestApp) {
     return sql('SELECT id, user_id, product_id, quantity, updated_at FROM cart_items ORDER BY id');
   }
 
+  /** One user's cart rows (by id), to prove what a request did or did not do to that cart. */
+  function cartOf(userId: string): Promise<CartRow[]> {
+    return sql('SELECT id, user_id, product_id, quantity, updated_at FROM cart_items WHERE user_id = $1 ORDER BY id', [userId]);
+  }
+
   async function cartRow(id: string): Promise<CartRow | undefined> {
     const [row] = await sql<CartRow>('SELECT id, user_id, product_id, quantity, updated_at FROM cart_items WHERE id = $1', [id]);
     return row;
@@ -156,6 +161,7 @@ export function dbFor(t: TestApp) {
 
   return {
     cartTable,
+    cartOf,
     cartRow,
     countProducts,
     productRow,
