@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /**
- * The architecture, enforced (README "Folder map"):
+ * The architecture, enforced (README "Architecture"):
  *   shared/  the core — use cases, repositories, domain rules, infrastructure; imports no adapter
  *   api/     HTTP adapter over the core     — never imports worker/
  *   worker/  queue/loop adapter over the core — never imports api/

@@ -8,7 +8,7 @@ const HOST_PORT_LIST = '^[^\\s,:]+:[0-9]{1,5}(,[^\\s,:]+:[0-9]{1,5})*$';
 /**
  * Every setting of the API and the worker, in one schema: validated once at start-up, typed from here, and the one
  * description of each setting. `description` is its meaning and, for a setting without a `default`, `whenUnset` what
- * an unset one means; the README's configuration table and .env.example are generated from them
+ * an unset one means; docs/configuration.md's table and .env.example are generated from them
  * (`npm run config:docs`; a test keeps them current). Defaults point at the local PostgreSQL and Redis of a
  * development machine.
  */
@@ -37,7 +37,7 @@ export const ConfigSchema = Type.Object({
       whenUnset: '`DATABASE_URL`',
       description:
         "a session connection to the primary, for what needs a session: migrations and the relay's leader lock (a session advisory lock); " +
-        'set it when `DATABASE_URL` is a transaction-mode pooler such as PgBouncer (see [docs/postgresql.md](docs/postgresql.md))',
+        'set it when `DATABASE_URL` is a transaction-mode pooler such as PgBouncer (see [postgresql.md](postgresql.md))',
     }),
   ),
   DB_PREPARED_STATEMENTS: Type.Boolean({
@@ -80,7 +80,7 @@ export const ConfigSchema = Type.Object({
       whenUnset: '`redis://127.0.0.1:6379` when none of the three is set',
       description:
         'one Redis server (queues, rate limits, ML events stream); `rediss://` for TLS. Exactly one of `REDIS_URL`, `REDIS_SENTINELS` ' +
-        'and `REDIS_CLUSTER_NODES` may be set: two refuse to start, naming both (see Highly available Redis)',
+        'and `REDIS_CLUSTER_NODES` may be set: two refuse to start, naming both (see [redis.md](redis.md))',
     }),
   ),
   REDIS_SENTINELS: Type.Optional(
@@ -169,7 +169,7 @@ export const ConfigSchema = Type.Object({
     Type.String({
       minLength: 1,
       whenUnset: '`http://localhost:4200` (the Angular dev server) in development, none otherwise',
-      description: 'comma-separated origins a browser app may call the API from, `*` for any, `none` for none (see Angular integration)',
+      description: 'comma-separated origins a browser app may call the API from, `*` for any, `none` for none (see [angular.md](angular.md))',
     }),
   ),
   BODY_LIMIT_BYTES: Type.Integer({
@@ -294,7 +294,7 @@ export const ConfigSchema = Type.Object({
     default: 5_000,
     description:
       "BullMQ's job lock, renewed every half of it while a job runs: a worker that stops renewing it (crashed) loses the job after " +
-      'this. A placement takes ~10-50 ms, so 5 s is a wide margin for a busy event loop (see Failure modes)',
+      'this. A placement takes ~10-50 ms, so 5 s is a wide margin for a busy event loop (see [failure modes](operating.md#failure-modes))',
   }),
   WORKER_STALLED_INTERVAL_MS: Type.Integer({
     minimum: 1_000,
@@ -341,7 +341,7 @@ export const ConfigSchema = Type.Object({
     description:
       'what must confirm a batch before the relay marks its rows published: `none` (Redis may lose anything: after a data loss ' +
       'every retained outbox row is published again), `aof` (`WAITAOF` after each batch; Redis 7.2+ with appendonly) or `replica` ' +
-      '(`WAIT` for one replica). A confirmed batch is a safe point: a later loss re-publishes only what came after it (see Failure modes)',
+      '(`WAIT` for one replica). A confirmed batch is a safe point: a later loss re-publishes only what came after it (see [failure modes](operating.md#failure-modes))',
   }),
   OUTBOX_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 10_000, default: 500, description: 'events the relay publishes per round trip' }),
   OUTBOX_POLL_MS: Type.Integer({

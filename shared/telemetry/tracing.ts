@@ -17,7 +17,7 @@ export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /**
- * OpenTelemetry's standard variables that tracing here answers to, described once for the README's configuration
+ * OpenTelemetry's standard variables that tracing here answers to, described once for docs/configuration.md's
  * table (the SDK reads and checks them itself: they are not in the configuration schema).
  */
 export const TRACING_SETTINGS = [
@@ -25,7 +25,7 @@ export const TRACING_SETTINGS = [
     name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     whenUnset: 'no tracing: nothing of OpenTelemetry is loaded',
     description:
-      'an OTLP/HTTP collector (e.g. `http://otel-collector:4318`): traces of every request and job (see Traces); ' +
+      'an OTLP/HTTP collector (e.g. `http://otel-collector:4318`): traces of every request and job (see [traces](operating.md#traces)); ' +
       '`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` for traces alone',
   },
   { name: 'OTEL_SERVICE_NAME', whenUnset: '`checkout-api` / `checkout-worker`', description: "the processes' name in traces" },

@@ -15,7 +15,7 @@ import {
 import { appendBatch, readMarker, writeMarker, type StreamMarker } from '../../shared/events/stream-publisher';
 import { nodeForKey, type RedisClient } from '../../shared/redis/redis-connection';
 
-/** How the relay learns that published events are durable in Redis (see the README's failure modes). */
+/** How the relay learns that published events are durable in Redis (docs/operating.md, failure modes). */
 export type StreamDurability = 'none' | 'aof' | 'replica';
 
 export interface RelaySettings {
