@@ -92,7 +92,8 @@ export function renderEnvExample(compose: string): string {
   ];
   for (const { name, fallback } of composeVariables(compose)) {
     const doc = docs.get(name);
-    const meaning = doc?.meaning ?? COMPOSE_VARIABLES[name];
+    // links are relative to docs/; the file lies beside docs/
+    const meaning = (doc?.meaning ?? COMPOSE_VARIABLES[name])?.replace(/\[([^\]]+)\]\(([^)]+)\)/g, '$1 (docs/$2)');
     if (meaning === undefined) throw new Error(`docker-compose.yml reads ${name}, which is neither a setting nor one of its own variables`);
     const value = fallback ?? PLACEHOLDERS[name];
     if (value === undefined) throw new Error(`docker-compose.yml requires ${name}: give .env.example a placeholder for it`);
