@@ -27,6 +27,17 @@ const DATA_LAYER = {
   group: ['sequelize', 'sequelize-typescript', 'pg'],
   message: 'Only repositories (*-repository.ts) and shared/db/ talk to Sequelize or pg; use Database, Tx and shared/db/sql-errors.',
 };
+const IOREDIS = {
+  name: 'ioredis',
+  importNames: ['Redis', 'Cluster', 'default'],
+  allowTypeImports: true,
+  message: 'Connect through createRedis (shared/redis/redis-connection.ts): it knows the topology (URL, Sentinel, Cluster).',
+};
+const REPOSITORIES = {
+  group: ['**/*-repository'],
+  allowTypeImports: true,
+  message: "Adapters call the core's use cases (shared/**/*-service.ts and the like), not repositories; a repository's types are fine.",
+};
 const boundaries = (forbidden, { dataLayer = true } = {}) => ({
   'no-restricted-imports': [
     'error',
@@ -51,21 +62,12 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     ignores: ['shared/redis/redis-connection.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            {
-              name: 'ioredis',
-              importNames: ['Redis', 'Cluster', 'default'],
-              allowTypeImports: true,
-              message: 'Connect through createRedis (shared/redis/redis-connection.ts): it knows the topology (URL, Sentinel, Cluster).',
-            },
-          ],
-        },
-      ],
-    },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [IOREDIS] }] },
+  },
+  // adapters reach the data through the core's use cases: a repository's types, never its functions
+  {
+    files: ['api/**/*.ts', 'worker/**/*.ts', 'scripts/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [IOREDIS], patterns: [REPOSITORIES] }] },
   },
   { files: ['api/**/*.ts'], rules: boundaries(['worker', 'tests', 'bench', 'scripts', 'client', 'deploy']) },
   { files: ['worker/**/*.ts'], rules: boundaries(['api', 'tests', 'bench', 'scripts', 'client', 'deploy']) },

@@ -2,10 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config/load-config';
 import { closeRedis, createRedis } from '../shared/redis/redis-connection';
 import { createDatabase } from '../shared/db/database';
-import { readSince } from '../shared/events/outbox-repository';
-import { appendToStream } from '../shared/events/stream-publisher';
-
-const BATCH = 1_000;
+import { replayEvents } from '../shared/events/replay-events';
 
 /**
  * `npm run events:replay -- --since 2026-01-01T00:00:00Z [--stream ml:backfill]`:
@@ -30,14 +27,7 @@ async function main(): Promise<void> {
   const db = createDatabase({ url: config.DATABASE_URL, poolMax: 1, applicationName: 'checkout-replay', preparedStatements: config.DB_PREPARED_STATEMENTS });
   const redis = createRedis(config.redis, 'blocking', 'checkout-events-replay');
   try {
-    let replayed = 0;
-    for (let afterId = '0'; ; ) {
-      const rows = await readSince(db, since, afterId, BATCH);
-      if (rows.length === 0) break;
-      await appendToStream(redis, stream, config.ML_EVENTS_MAXLEN, rows);
-      replayed += rows.length;
-      afterId = rows[rows.length - 1]!.id;
-    }
+    const replayed = await replayEvents(db, redis, { since, stream, maxLen: config.ML_EVENTS_MAXLEN });
     console.log(`replayed ${replayed} events since ${since.toISOString()} to ${stream}`);
   } finally {
     await db.close();

@@ -1,7 +1,7 @@
 import { loadConfig } from '../shared/config/load-config';
 import { createDatabase } from '../shared/db/database';
 import { prepareDatabase } from '../shared/db/migrate';
-import { upsertProduct } from '../shared/products/product-repository';
+import { saveProduct } from '../shared/products/product-service';
 
 /** Demo catalogue with fixed ids, so seeding twice updates instead of duplicating. */
 const DEMO_PRODUCTS = [
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const db = createDatabase({ url: config.DATABASE_URL, poolMax: 1, applicationName: 'checkout-seed', preparedStatements: config.DB_PREPARED_STATEMENTS });
   try {
     for (const [id, name, price, stock, sellerId] of DEMO_PRODUCTS) {
-      await upsertProduct(db, { id, name, price, stock, sellerId });
+      await saveProduct(db, { id, name, price, stock, sellerId });
     }
     console.log(`seeded ${DEMO_PRODUCTS.length} products`);
   } finally {

@@ -4,7 +4,7 @@ import type { Config } from '../shared/config/config-schema';
 import { createDatabase, pingDatabase } from '../shared/db/database';
 import { workerPoolMax } from '../shared/db/pool-size';
 import { announceStatusChanges } from '../shared/orders/status-announcements';
-import { createCheckoutQueue } from '../shared/queue/checkout-queue';
+import { checkoutJobs, createCheckoutQueue } from '../shared/queue/checkout-queue';
 import { closeRedis, createRedis, reportTrouble } from '../shared/redis/redis-connection';
 import { CheckoutConsumer } from './checkout/checkout-consumer';
 import { createCheckoutProcessor } from './checkout/checkout-processor';
@@ -12,7 +12,7 @@ import { groupingPlacer } from '../shared/placement/place-order';
 import { startMetricsServer } from './metrics/metrics-server';
 import { createWorkerMetrics } from './metrics/worker-metrics';
 import { startReconciler } from './reconciler/reconciler';
-import { OutboxRelay } from './relay/outbox-relay';
+import { OutboxRelay } from '../shared/events/outbox-relay';
 
 export interface WorkerHealth {
   healthy: boolean;
@@ -60,7 +60,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
 
   const reconciler = startReconciler(
     db,
-    queue,
+    checkoutJobs(queue),
     {
       intervalMs: config.RECONCILER_INTERVAL_MS,
       reconcileAfterMs: config.RECONCILE_AFTER_MS,

@@ -6,7 +6,7 @@ import type { Database } from '../db/database';
 import { inTransaction } from '../db/transaction';
 import { AppError } from '../errors/error-codes';
 import { orderStatusesOf } from '../orders/order-repository';
-import { attemptCheckouts, type CheckoutAttempt, type PendingOrder } from './checkout-repository';
+import { attemptCheckouts, purgeExpiredIdempotencyKeys, type CheckoutAttempt, type PendingOrder } from './checkout-repository';
 import { hashCheckoutDetails, type CheckoutDetails } from './idempotency';
 import { inSpan, withTraceparent } from '../telemetry/tracing';
 
@@ -128,4 +128,12 @@ function outcomeOf(order: PendingOrder, attempt: CheckoutAttempt): PromiseSettle
   if (attempt.pendingOrderId) return refused(checkoutInProgress(attempt.pendingOrderId));
   if (!attempt.hasItems) return refused(new AppError('CART_EMPTY', 'The cart is empty'));
   return { status: 'fulfilled', value: { orderId: attempt.createdOrderId!, replayed: false } };
+}
+
+/** Expired keys are deleted in batches of this many. */
+const PURGE_BATCH = 1_000;
+
+/** Deletes every Idempotency-Key past its window (they only take space), in batches until none is left. */
+export async function forgetExpiredIdempotencyKeys(db: Database): Promise<void> {
+  while ((await purgeExpiredIdempotencyKeys(db, PURGE_BATCH)) === PURGE_BATCH);
 }

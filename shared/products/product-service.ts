@@ -8,6 +8,7 @@ import {
   insertProduct,
   listActiveProducts,
   updateProduct,
+  upsertProduct,
   type NewProduct,
   type ProductChanges,
   type ProductRecord,
@@ -24,6 +25,11 @@ export async function getActiveProduct(db: Database, id: string): Promise<Produc
   const product = await findProduct(db, id);
   if (!product?.active) throw productNotFound();
   return product;
+}
+
+/** Adds or replaces the product with this id, active (price normalised to two places): the demo catalogue's seeding. */
+export function saveProduct(db: Database, values: NewProduct & { id: string }): Promise<void> {
+  return upsertProduct(db, { ...values, price: normalizeMoney(values.price) });
 }
 
 /** Adds a product to the catalogue (price normalised to two places). */

@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisClient } from '../redis/redis-connection';
+import type { CheckoutJobs } from '../orders/reconcile-orders';
 import { queueTelemetry, withTraceparent } from '../telemetry/tracing';
 
 /** The queue that turns carts into orders. */
@@ -57,4 +58,26 @@ export function enqueueCheckouts(queue: Queue<CheckoutJobData, CheckoutJobResult
 /** Adds the job for an order; the job id is the order id. Its producer span (tracing on) joins the checkout's trace. */
 export function enqueueCheckout(queue: Queue<CheckoutJobData, CheckoutJobResult>, job: CheckoutJob) {
   return withTraceparent(job.traceparent ?? null, () => queue.add('place-order', job.data, optionsOf(job)));
+}
+
+/** The reconciler's view of the checkout queue (shared/orders/reconcile-orders.ts), on BullMQ. */
+export function checkoutJobs(queue: Queue<CheckoutJobData, CheckoutJobResult>): CheckoutJobs {
+  return {
+    stateOf: async (orderId) => {
+      const job = await queue.getJob(orderId);
+      const state = job ? await job.getState() : 'missing';
+      if (state === 'failed') return 'failed';
+      if (state === 'completed') return 'finished';
+      return state === 'missing' || state === 'unknown' ? 'missing' : 'alive';
+    },
+    retry: async (orderId) => {
+      const job = await queue.getJob(orderId);
+      // another reconciler may have retried it a moment ago: then it is alive
+      return job ? job.retry('failed').then(() => true, () => false) : false;
+    },
+    replace: async (job) => {
+      await (await queue.getJob(job.data.orderId))?.remove();
+      await enqueueCheckout(queue, job);
+    },
+  };
 }

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, type MlEvent } from '../../shared/events/event-catalogue';
 import type { Config } from '../../shared/config/config-schema';
 import { markerKey } from '../../shared/events/stream-publisher';
-import { OutboxRelay, type RelaySettings } from '../../worker/relay/outbox-relay';
+import { OutboxRelay, type RelaySettings } from '../../shared/events/outbox-relay';
 import type { FileTestApp } from '../support/test-app';
 
 /** One entry of the ML stream: its position, its `type` field and its parsed `event` field. */

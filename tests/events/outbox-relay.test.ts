@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { cancelOrder } from '../../shared/orders/order-service';
 import { recordEvent } from '../../shared/events/outbox-repository';
 import { placeOrder } from '../../shared/placement/place-order';
-import { OutboxRelay, type RelaySettings } from '../../worker/relay/outbox-relay';
+import { OutboxRelay, type RelaySettings } from '../../shared/events/outbox-relay';
 import { purgePublished, readUnpublished } from '../../shared/events/outbox-repository';
 import { appendToStream } from '../../shared/events/stream-publisher';
 import { deleteKeysUnder } from '../../deploy/local/queue-keys';

@@ -5,7 +5,7 @@ import { recordEvent } from '../../shared/events/outbox-repository';
 import { inTransaction } from '../../shared/db/transaction';
 import { markerKey } from '../../shared/events/stream-publisher';
 import { deleteKeysUnder } from '../../deploy/local/queue-keys';
-import { OutboxRelay, type RelaySettings } from '../../worker/relay/outbox-relay';
+import { OutboxRelay, type RelaySettings } from '../../shared/events/outbox-relay';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { readStream, relaySettings, silentLog } from './ml-stream';
 

@@ -1,6 +1,9 @@
 import { waitFor } from '../../deploy/local/wait-for';
 import { requestCheckout } from '../../shared/checkout/checkout-service';
-import { reconcileOnce, type ReconcilerSettings } from '../../worker/reconciler/reconciler';
+import { forgetExpiredIdempotencyKeys } from '../../shared/checkout/checkout-service';
+import { reconcilePendingOrders } from '../../shared/orders/reconcile-orders';
+import { checkoutJobs } from '../../shared/queue/checkout-queue';
+import type { ReconcilerSettings } from '../../worker/reconciler/reconciler';
 import { useCheckoutQueue } from '../support/checkout-queue';
 import { useTestApp } from '../support/test-app';
 
@@ -27,7 +30,7 @@ describe('reconciler and row locks', () => {
     const orderId = await stalePendingOrder('slow-redis');
     // Plug the queue's jobs.connection with a blocking pop: the pass's Redis calls jobs.queue up behind it.
     const plug = jobs.connection.blpop(`${t.config.QUEUE_PREFIX}:test-plug`, 1);
-    const pass = reconcileOnce(t.app.db, jobs.queue, SETTINGS);
+    const pass = reconcilePendingOrders(t.app.db, checkoutJobs(jobs.queue), SETTINGS);
     await waitFor('the order to be claimed', async () => {
       const [row] = await t.sql<{ claimed: boolean }>('SELECT reconcile_lease_until IS NOT NULL AS claimed FROM orders WHERE id = $1', [
         orderId,
@@ -44,7 +47,7 @@ describe('reconciler and row locks', () => {
   it('a claimed order is not claimed again by another pass while its lease runs', async () => {
     const orderId = await stalePendingOrder('claimed-once');
     await jobs.queue.obliterate({ force: true });
-    const [first, second] = await Promise.all([reconcileOnce(t.app.db, jobs.queue, SETTINGS), reconcileOnce(t.app.db, jobs.queue, SETTINGS)]);
+    const [first, second] = await Promise.all([reconcilePendingOrders(t.app.db, checkoutJobs(jobs.queue), SETTINGS), reconcilePendingOrders(t.app.db, checkoutJobs(jobs.queue), SETTINGS)]);
     expect(first.requeued + second.requeued).toBe(1);
     expect((await jobs.queue.getJobs()).filter((job) => job.id === orderId)).toHaveLength(1);
   });
@@ -56,17 +59,15 @@ describe('reconciler and row locks', () => {
     await t.sql(`INSERT INTO cart_items (user_id, product_id, quantity) VALUES ('fresh', $1, 1)`, [product!.id]);
     const { orderId } = await requestCheckout(t.app.db, { userId: 'fresh', body: { contact: 'f@example.com', address: '1 Street' }, requestId: 'r' });
 
-    expect(await reconcileOnce(t.app.db, jobs.queue, SETTINGS)).toMatchObject({ requeued: 0 });
-    expect(await reconcileOnce(t.app.db, jobs.queue, SETTINGS, { olderThanMs: 0 })).toMatchObject({ requeued: 1 });
+    expect(await reconcilePendingOrders(t.app.db, checkoutJobs(jobs.queue), SETTINGS)).toMatchObject({ requeued: 0 });
+    expect(await reconcilePendingOrders(t.app.db, checkoutJobs(jobs.queue), SETTINGS, { olderThanMs: 0 })).toMatchObject({ requeued: 1 });
     expect(await (await jobs.queue.getJob(orderId))?.getState()).toBe('waiting');
   });
 });
 
 describe('idempotency-key housekeeping', () => {
   const t = useTestApp();
-  const jobs = useCheckoutQueue(() => t);
-
-  it('one pass deletes every expired key, however many (in batches), and keeps the live ones', async () => {
+  it('every expired key is deleted, however many (in batches), and the live ones are kept', async () => {
     const [order] = await t.sql<{ id: string }>(
       `INSERT INTO orders (id, user_id, status, contact, address) VALUES (gen_random_uuid(), 'keys', 'failed', 'c@example.com', '1 Street')
        RETURNING id`,
@@ -78,7 +79,7 @@ describe('idempotency-key housekeeping', () => {
     );
     await t.sql(`INSERT INTO idempotency_keys (user_id, key, request_hash, order_id) VALUES ('keys', 'live', 'h', $1)`, [order!.id]);
 
-    await reconcileOnce(t.app.db, jobs.queue, SETTINGS);
+    await forgetExpiredIdempotencyKeys(t.app.db);
 
     expect(await t.sql('SELECT key FROM idempotency_keys')).toEqual([{ key: 'live' }]);
   });

@@ -10,7 +10,9 @@ import {
   type CheckoutJobResult,
 } from '../../shared/queue/checkout-queue';
 import { expirePendingOrders } from '../../shared/orders/expire-pending-orders';
-import { reconcileOnce, type ReconcilerSettings } from '../../worker/reconciler/reconciler';
+import { reconcilePendingOrders } from '../../shared/orders/reconcile-orders';
+import { checkoutJobs } from '../../shared/queue/checkout-queue';
+import type { ReconcilerSettings } from '../../worker/reconciler/reconciler';
 import { useCheckoutQueue } from '../support/checkout-queue';
 import { useTestApp } from '../support/test-app';
 
@@ -66,7 +68,7 @@ describe('reconciler', () => {
       const expired = await pendingOrder(EXPIRED);
       const stale = await pendingOrder(STALE);
       const started = Date.now();
-      await expect(reconcileOnce(db(), deadQueue, SETTINGS)).rejects.toThrow(/took longer than/);
+      await expect(reconcilePendingOrders(db(), checkoutJobs(deadQueue), SETTINGS)).rejects.toThrow(/took longer than/);
       expect(Date.now() - started).toBeLessThan(8_000);
       const [row] = await t.sql<{ status: string; failure_reason: string }>(
         'SELECT status, failure_reason FROM orders WHERE id = $1',
@@ -143,7 +145,7 @@ describe('reconciler', () => {
     it('enqueues a job, keyed by the order id, for a stale pending order whose job is missing', async () => {
       const { orderId, userId } = await pendingOrder(STALE);
 
-      expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 0, requeued: 1, retried: 0 });
+      expect(await reconcilePendingOrders(db(), checkoutJobs(jobs.queue), SETTINGS)).toEqual({ expired: 0, requeued: 1, retried: 0 });
 
       const job = await jobs.queue.getJob(orderId);
       expect(job?.id).toBe(orderId);
@@ -157,7 +159,7 @@ describe('reconciler', () => {
       const { orderId, userId } = await pendingOrder(STALE);
       const added = await enqueueCheckout(jobs.queue, { data: { orderId, userId } });
 
-      expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
+      expect(await reconcilePendingOrders(db(), checkoutJobs(jobs.queue), SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
 
       const job = await jobs.queue.getJob(orderId);
       expect(await job?.getState()).toBe('waiting');
@@ -170,7 +172,7 @@ describe('reconciler', () => {
       const { orderId, userId } = await pendingOrder(STALE);
       await jobs.queue.add('place-order', { orderId, userId }, { jobId: orderId, delay: 60_000 });
 
-      expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
+      expect(await reconcilePendingOrders(db(), checkoutJobs(jobs.queue), SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
 
       expect(await (await jobs.queue.getJob(orderId))?.getState()).toBe('delayed');
       expect(await jobCount()).toBe(1);
@@ -182,7 +184,7 @@ describe('reconciler', () => {
       await finishJob(job, 'fail');
       expect(await job.getState()).toBe('failed');
 
-      expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 1 });
+      expect(await reconcilePendingOrders(db(), checkoutJobs(jobs.queue), SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 1 });
 
       expect(await (await jobs.queue.getJob(orderId))?.getState()).toBe('waiting');
       expect(await jobCount()).toBe(1);
@@ -194,7 +196,7 @@ describe('reconciler', () => {
       const job = await enqueueCheckout(jobs.queue, { data: { orderId, userId } });
       await finishJob(job, 'complete');
 
-      expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 0, requeued: 1, retried: 0 });
+      expect(await reconcilePendingOrders(db(), checkoutJobs(jobs.queue), SETTINGS)).toEqual({ expired: 0, requeued: 1, retried: 0 });
 
       expect(await (await jobs.queue.getJob(orderId))?.getState()).toBe('waiting');
       expect(await jobCount()).toBe(1);
@@ -204,7 +206,7 @@ describe('reconciler', () => {
       const { orderId } = await pendingOrder();
       await ageOrder(orderId, '5 seconds');
 
-      expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
+      expect(await reconcilePendingOrders(db(), checkoutJobs(jobs.queue), SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
 
       expect(await jobs.queue.getJob(orderId)).toBeUndefined();
       expect(await jobCount()).toBe(0);
@@ -216,7 +218,7 @@ describe('reconciler', () => {
     it('fails an order pending longer than pendingTimeoutMs with PROCESSING_ERROR, by the reconciler, and keeps its cart', async () => {
       const { orderId, userId, productId } = await pendingOrder(EXPIRED);
 
-      expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 1, requeued: 0, retried: 0 });
+      expect(await reconcilePendingOrders(db(), checkoutJobs(jobs.queue), SETTINGS)).toEqual({ expired: 1, requeued: 0, retried: 0 });
 
       const order = await orderRow(orderId);
       expect(order.status).toBe('failed');
@@ -267,7 +269,7 @@ describe('reconciler', () => {
       const ids = [await orderIn('placed', EXPIRED), await orderIn('failed', STALE), await orderIn('cancelled', '1 day')];
       const before = await Promise.all(ids.map(async (id) => ({ order: await orderRow(id), history: await history(id) })));
 
-      expect(await reconcileOnce(db(), jobs.queue, SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
+      expect(await reconcilePendingOrders(db(), checkoutJobs(jobs.queue), SETTINGS)).toEqual({ expired: 0, requeued: 0, retried: 0 });
 
       const after = await Promise.all(ids.map(async (id) => ({ order: await orderRow(id), history: await history(id) })));
       expect(after).toEqual(before);
@@ -280,7 +282,7 @@ describe('reconciler', () => {
       const stale = await pendingOrder(STALE);
       const old = await pendingOrder(EXPIRED);
 
-      const results = await Promise.all([reconcileOnce(db(), jobs.queue, SETTINGS), reconcileOnce(db(), jobs.queue, SETTINGS)]);
+      const results = await Promise.all([reconcilePendingOrders(db(), checkoutJobs(jobs.queue), SETTINGS), reconcilePendingOrders(db(), checkoutJobs(jobs.queue), SETTINGS)]);
 
       expect(results[0]!.expired + results[1]!.expired).toBe(1);
       const jobsOfStale = (await jobs.queue.getJobs()).filter((job) => job.id === stale.orderId);
@@ -301,10 +303,10 @@ describe('reconciler', () => {
       let first: Promise<unknown> | undefined;
       try {
         await db().query('LOCK TABLE order_status_history IN SHARE MODE', { transaction: blocker });
-        first = reconcileOnce(db(), jobs.queue, SETTINGS);
+        first = reconcilePendingOrders(db(), checkoutJobs(jobs.queue), SETTINGS);
         await waitForLockWait('%INSERT INTO order_status_history%');
 
-        const second = await reconcileOnce(db(), jobs.queue, SETTINGS);
+        const second = await reconcilePendingOrders(db(), checkoutJobs(jobs.queue), SETTINGS);
         await blocker.commit();
         expect(await first).toEqual({ expired: 1, requeued: 0, retried: 0 });
 
@@ -327,7 +329,7 @@ describe('reconciler', () => {
       // Plug the queue's Redis connection with a blocking pop: both passes queue their job lookups
       // behind it, so when it returns they both read the job as failed before either retries it.
       const plug = jobs.connection.blpop(`${t.config.QUEUE_PREFIX}:test-plug`, 0.5);
-      const passes = [reconcileOnce(db(), jobs.queue, SETTINGS), reconcileOnce(db(), jobs.queue, SETTINGS)];
+      const passes = [reconcilePendingOrders(db(), checkoutJobs(jobs.queue), SETTINGS), reconcilePendingOrders(db(), checkoutJobs(jobs.queue), SETTINGS)];
       await plug;
       const outcomes = await Promise.allSettled(passes);
 

@@ -1,13 +1,12 @@
 import { registerOrderMetrics } from '../../shared/orders/order-metrics';
 import { registerPoolMetrics } from '../../shared/db/pool-metrics';
 import type { Queue } from 'bullmq';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { CheckoutJobData, CheckoutJobResult } from '../../shared/queue/checkout-queue';
-import { oncePerScrape, readOrClear, registerDependencyMetrics, registerQueueMetrics, SCRAPE_TIMEOUT_MS } from '../../shared/queue/queue-metrics';
-import { withTimeout } from '../../shared/async/with-timeout';
+import { registerDependencyMetrics, registerQueueMetrics } from '../../shared/queue/queue-metrics';
 import { pingDatabase, type Database } from '../../shared/db/database';
 import type { RedisClient } from '../../shared/redis/redis-connection';
-import { outboxLag } from '../../shared/events/outbox-repository';
+import { registerOutboxMetrics } from '../../shared/events/outbox-metrics';
 
 
 /** The worker's metrics: counted by the code that does the work, or read from Redis/PostgreSQL at scrape time. */
@@ -51,24 +50,7 @@ export function createWorkerMetrics(db: Database, queue: Queue<CheckoutJobData, 
   registerOrderMetrics(registry, db);
   registerPoolMetrics(registry, db);
   registerDependencyMetrics(registry, { postgres: () => pingDatabase(db), redis: () => redis.ping() });
-  // the scrape collects both gauges at once: one query serves both
-  const readLag = oncePerScrape(() => withTimeout(SCRAPE_TIMEOUT_MS, outboxLag(db)));
-  new Gauge({
-    name: 'outbox_unpublished_events',
-    help: 'ML events waiting for the relay',
-    registers,
-    async collect() {
-      await readOrClear(this, async () => this.set((await readLag()).unpublished));
-    },
-  });
-  new Gauge({
-    name: 'outbox_lag_seconds',
-    help: 'Age of the oldest ML event not yet published',
-    registers,
-    async collect() {
-      await readOrClear(this, async () => this.set((await readLag()).lagSeconds));
-    },
-  });
+  registerOutboxMetrics(registry, db);
 
   return { registry, jobs, placementDuration, reconcilerActions, eventsPublished, eventsRepublished };
 }

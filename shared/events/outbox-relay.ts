@@ -1,9 +1,9 @@
-import { recordSpan } from '../../shared/telemetry/tracing';
+import { recordSpan } from '../telemetry/tracing';
 import { ReplyError } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { TimedOut, withTimeout } from '../../shared/async/with-timeout';
-import { ADVISORY_LOCKS, createSession, destroySession, tryAdvisoryLock, type Session } from '../../shared/db/session';
+import { TimedOut, withTimeout } from '../async/with-timeout';
+import { ADVISORY_LOCKS, createSession, destroySession, tryAdvisoryLock, type Session } from '../db/session';
 import {
   beginRelayEpoch,
   markPublished,
@@ -11,9 +11,9 @@ import {
   readRelayState,
   readUnpublished,
   republishAfterBatch,
-} from '../../shared/events/outbox-repository';
-import { appendBatch, readMarker, writeMarker, type StreamMarker } from '../../shared/events/stream-publisher';
-import { nodeForKey, type RedisClient } from '../../shared/redis/redis-connection';
+} from './outbox-repository';
+import { appendBatch, readMarker, writeMarker, type StreamMarker } from './stream-publisher';
+import { nodeForKey, type RedisClient } from '../redis/redis-connection';
 
 /** How the relay learns that published events are durable in Redis (docs/operating.md, failure modes). */
 export type StreamDurability = 'none' | 'aof' | 'replica';
