@@ -1,3 +1,4 @@
+import { ShortageSchema } from '../../shared/domain/shortage';
 import { Type } from '@sinclair/typebox';
 import { FAILURE_REASONS, ORDER_STATUSES } from '../../shared/domain/order-status';
 import { StringEnum } from '../../shared/schemas/string-enum';
@@ -28,14 +29,9 @@ export const OrderItemSchema = Type.Object(
   { $id: 'OrderItem' },
 );
 
-const Shortage = Type.Object({
-  product_id: Id,
-  requested: Type.Integer({ example: 3 }),
-  available: Type.Integer({ example: 1 }),
-});
 
 export const FailureDetailsSchema = Type.Object(
-  { products: Type.Optional(Type.Array(Shortage, { description: 'The lines that could not be served' })) },
+  { products: Type.Optional(Type.Array(ShortageSchema, { description: 'The lines that could not be served' })) },
   { $id: 'FailureDetails', additionalProperties: true, example: { products: [{ product_id: '7d0e9b0c-3f2a-4a51-9f55-0c1f3b2f6a10', requested: 3, available: 1 }] } },
 );
 

@@ -560,12 +560,12 @@ export interface components {
             products?: {
                 /**
                  * Format: uuid
-                 * @example 0b6f2c1e-5d4a-4c3b-8a29-1e7f6d5c4b3a
+                 * @description the product
                  */
                 product_id: string;
-                /** @example 3 */
+                /** @description units the cart line asked for */
                 requested: number;
-                /** @example 1 */
+                /** @description units in stock (0: the product is gone or no longer sold) */
                 available: number;
             }[];
         } & {

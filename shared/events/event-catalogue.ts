@@ -1,5 +1,6 @@
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { FAILURE_REASONS, ORDER_STATUSES } from '../domain/order-status';
+import { ShortageSchema as Shortage } from '../domain/shortage';
 import { StringEnum } from '../schemas/string-enum';
 
 /**
@@ -20,11 +21,6 @@ const CartLineChange = Type.Object({
   unit_price: Money,
 });
 
-const Shortage = Type.Object({
-  product_id: ProductId,
-  requested: Type.Integer(),
-  available: Type.Integer(),
-});
 
 export const EVENT_DATA = {
   'cart.item_added': CartLineChange,

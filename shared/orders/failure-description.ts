@@ -1,3 +1,4 @@
+import type { Shortage } from '../domain/shortage';
 import type { FailureReason } from '../domain/order-status';
 
 const MEANING: Record<FailureReason, string> = {
@@ -15,7 +16,7 @@ const MEANING: Record<FailureReason, string> = {
  */
 export function describeFailure(
   reason: FailureReason,
-  details?: { products?: Array<{ product_id: string; requested: number; available: number }> },
+  details?: { products?: Shortage[] },
 ): string {
   const lines = (details?.products ?? []).map((line) => `${line.product_id}: requested ${line.requested}, available ${line.available}`);
   return `${reason}: ${MEANING[reason]}${lines.length > 0 ? ` (${lines.join('; ')})` : ''}`;

@@ -1,3 +1,4 @@
+import type { Shortage } from '../domain/shortage';
 import { inSpan } from '../telemetry/tracing';
 import { batchWithFallback, type BatchLimits } from '../async/batch-while-busy';
 import type { Database } from '../db/database';
@@ -11,7 +12,7 @@ import { priceLines } from './price-lines';
 
 /** The lines a failed placement could not serve (failure_details). */
 export interface FailureDetails {
-  products: Array<{ product_id: string; requested: number; available: number }>;
+  products: Shortage[];
 }
 
 export type PlacementOutcome =

@@ -1,3 +1,4 @@
+import type { Shortage } from '../domain/shortage';
 import type { CartLineToOrder } from '../cart/cart-repository';
 import { formatCents, toCents } from '../domain/money';
 import type { FailureReason } from '../domain/order-status';
@@ -9,7 +10,7 @@ const MAX_TOTAL_CENTS = 10n ** 20n;
 
 export type Pricing =
   | { ok: true; items: PricedItem[]; totalPrice: string; itemsCount: number }
-  | { ok: false; reason: FailureReason; products: Array<{ product_id: string; requested: number; available: number }> };
+  | { ok: false; reason: FailureReason; products: Shortage[] };
 
 /**
  * Re-prices every line from the product table and checks stock (pure).
