@@ -1,4 +1,4 @@
-import type { OrderRecord } from '../../shared/orders/order-repository';
+import type { OrderItem, OrderRecord } from '../../shared/orders/order-repository';
 import type { Page } from '../../shared/pagination/cursor';
 
 /** The wire shape of one order, with its status history. */
@@ -17,10 +17,15 @@ export function toOrderSummaryJson(order: OrderRecord) {
     address: order.address,
     total_price: order.totalPrice,
     items_count: order.itemsCount,
-    items: order.items,
+    items: order.items.map(toOrderItemJson),
     created_at: order.createdAt.toISOString(),
     updated_at: order.updatedAt.toISOString(),
   };
+}
+
+/** The wire shape of an order line. */
+function toOrderItemJson(item: OrderItem) {
+  return { product_id: item.productId, name: item.name, unit_price: item.unitPrice, quantity: item.quantity, line_total: item.lineTotal };
 }
 
 /** The wire shape of a page of orders. */

@@ -5,12 +5,13 @@ import type { Tx } from '../db/transaction';
 import type { FailureReason, OrderStatus } from '../domain/order-status';
 import type { Cursor } from '../pagination/cursor';
 
-export interface OrderItemView {
-  product_id: string;
+/** One line of an order: the product's name and price as they were when it was placed. */
+export interface OrderItem {
+  productId: string;
   name: string;
-  unit_price: string;
+  unitPrice: string;
   quantity: number;
-  line_total: string;
+  lineTotal: string;
 }
 
 /** An order as clients read it; items and history are aggregated by PostgreSQL in the same query. */
@@ -24,7 +25,7 @@ export interface OrderRecord {
   address: string;
   totalPrice: string | null;
   itemsCount: number | null;
-  items: OrderItemView[];
+  items: OrderItem[];
   /** Present on single-order reads, absent in lists. */
   history?: Array<{ status: OrderStatus; at: string }>;
   createdAt: Date;
@@ -47,8 +48,8 @@ function orderColumns(seller?: string): string {
   return `o.id, o.user_id AS "userId", o.status, o.failure_reason AS "failureReason",
   o.failure_details AS "failureDetails", o.contact, o.address, ${totals},
   o.created_at AS "createdAt", o.updated_at AS "updatedAt",
-  (SELECT coalesce(json_agg(json_build_object('product_id', i.product_id, 'name', i.name,
-            'unit_price', i.unit_price::text, 'quantity', i.quantity, 'line_total', i.line_total::text)
+  (SELECT coalesce(json_agg(json_build_object('productId', i.product_id, 'name', i.name,
+            'unitPrice', i.unit_price::text, 'quantity', i.quantity, 'lineTotal', i.line_total::text)
           ORDER BY i.name, i.product_id), '[]')
      FROM order_items i WHERE i.order_id = o.id ${mine}) AS items`;
 }

@@ -1,75 +1,20 @@
+import type { components } from '../../client/src/api-types';
 import type { OrderStatus } from '../../shared/domain/order-status';
+import type { Shortage } from '../../shared/domain/shortage';
 
-// What the API answers (…Json) and what the tables hold (…Row), as the tests read them.
+// What the API answers (…Json: the types client/ generates from the OpenAPI document) and what the tables hold (…Row).
+type Schemas = components['schemas'];
 
 /** An error as the API answers it (some codes add fields, such as `order_id` or `current_status`). */
-export interface ErrorJson {
-  statusCode: number;
-  error: string;
-  code: string;
-  message: string;
-  [field: string]: unknown;
-}
-
-/** A product as the API answers it. */
-export interface ProductJson {
-  id: string;
-  name: string;
-  price: string;
-  stock: number;
-  seller_id: string | null;
-  active: boolean;
-  created_at: string;
-  updated_at: string;
-}
-
-/** A page of GET /api/products. */
-export interface ProductPage {
-  products: ProductJson[];
-  next_cursor: string | null;
-}
-
-/** A cart line as the API answers it. */
-export interface CartLineJson {
-  id: string;
-  product_id: string;
-  name: string;
-  unit_price: string;
-  quantity: number;
-  line_total: string;
-}
-
-/** GET /api/cart. */
-export interface CartJson {
-  items: CartLineJson[];
-  items_count: number;
-  total_price: string;
-}
-
-/** One line of an order's item snapshot. */
-export interface OrderItemJson {
-  product_id: string;
-  name: string;
-  unit_price: string;
-  quantity: number;
-  line_total: string;
-}
-
+export type ErrorJson = Schemas['Error'] & { [field: string]: unknown };
+export type ProductJson = Schemas['Product'];
+export type ProductPage = Schemas['ProductPage'];
+export type CartLineJson = Schemas['CartLine'];
+export type CartJson = Schemas['Cart'];
+export type OrderItemJson = Schemas['OrderItem'];
 /** An order as the API answers it (`status_history` only on a single order). */
-export interface OrderJson {
-  order_id: string;
-  status: OrderStatus;
-  failure_reason: string | null;
-  failure_details: Record<string, unknown> | null;
-  contact: string;
-  address: string;
-  total_price: string | null;
-  items_count: number | null;
-  items: OrderItemJson[];
-  created_at: string;
-  updated_at: string;
-  status_history?: Array<{ status: OrderStatus; at: string }>;
-}
+export type OrderJson = Schemas['OrderSummary'] & Partial<Pick<Schemas['Order'], 'status_history'>>;
+export type OrderPage = Schemas['OrderPage'];
 
 /** The fields of an order in a list (a single order adds `status_history`). */
 export const ORDER_FIELDS = [
@@ -86,12 +31,6 @@ export const ORDER_FIELDS = [
   'updated_at',
 ];
 
-/** A page of GET /api/orders, /api/seller/orders or /api/admin/orders. */
-export interface OrderPage {
-  orders: OrderJson[];
-  next_cursor: string | null;
-}
-
 /** A row of `orders`. */
 export interface OrderRow {
   id: string;
@@ -102,7 +41,7 @@ export interface OrderRow {
   total_price: string | null;
   items_count: number | null;
   failure_reason: string | null;
-  failure_details: { products: Array<{ product_id: string; requested: number; available: number }> } | null;
+  failure_details: { products: Shortage[] } | null;
   request_id: string | null;
   created_at: Date;
   updated_at: Date;
