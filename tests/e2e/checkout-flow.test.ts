@@ -1,18 +1,14 @@
 import { actor, admin } from '../support/actors';
 import { givenFor } from '../support/given';
 import { routesFor } from '../support/routes';
-import { startStack, type Stack } from '../support/stack';
+import { useStack } from '../support/stack';
 
 jest.setTimeout(60_000);
 
 describe('checkout across processes: API and worker', () => {
-  let stack: Stack;
+  const stack = useStack();
   const api = routesFor(() => stack.api);
   const given = givenFor(() => stack.api);
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(() => stack.stop());
 
   it('places the order at the price of the moment of placement, and a long-poll answers as soon as it is placed', async () => {
     const alice = actor('alice');

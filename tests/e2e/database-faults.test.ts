@@ -3,18 +3,14 @@ import { expectInvariants } from '../support/invariants';
 import { actor } from '../support/actors';
 import { givenFor } from '../support/given';
 import { routesFor } from '../support/routes';
-import { startStack, type Stack } from '../support/stack';
+import { useStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
 describe('PostgreSQL connections killed mid-run', () => {
-  let stack: Stack;
+  const stack = useStack();
   const api = routesFor(() => stack.api);
   const given = givenFor(() => stack.api);
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(() => stack.stop());
 
   it('when the workers lose their database connections repeatedly, jobs are retried and the invariants hold', async () => {
     const products = [

@@ -2,18 +2,14 @@ import { expectInvariants } from '../support/invariants';
 import { actor } from '../support/actors';
 import { givenFor } from '../support/given';
 import { routesFor } from '../support/routes';
-import { startStack, type Stack } from '../support/stack';
+import { useStack } from '../support/stack';
 
 jest.setTimeout(90_000);
 
 describe('oversell race across two worker processes', () => {
-  let stack: Stack;
+  const stack = useStack();
   const api = routesFor(() => stack.api);
   const given = givenFor(() => stack.api);
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(() => stack.stop());
 
   it('20 concurrent checkouts for 5 in stock: exactly 5 placed, 15 failed OUT_OF_STOCK, stock 0, failed carts intact', async () => {
     const productId = (await given.product({ name: 'Limited', price: '19.99', stock: 5 })).id;

@@ -3,7 +3,7 @@ import type { ServiceProcess } from '../../deploy/local/service-process';
 import { actor } from '../support/actors';
 import { givenFor } from '../support/given';
 import { routesFor } from '../support/routes';
-import { startStack, type Stack } from '../support/stack';
+import { useStack } from '../support/stack';
 
 jest.setTimeout(90_000);
 
@@ -14,13 +14,9 @@ async function metricsUrl(worker: ServiceProcess): Promise<string> {
 }
 
 describe('worker operations', () => {
-  let stack: Stack;
+  const stack = useStack();
   const api = routesFor(() => stack.api);
   const given = givenFor(() => stack.api);
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(() => stack.stop());
 
   it('each worker serves /health and Prometheus /metrics with job, queue and outbox figures', async () => {
     const worker = await stack.startWorker();

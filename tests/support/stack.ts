@@ -118,3 +118,48 @@ export async function startStack(overrides: StackOverrides = {}, { database }: {
   };
   return stack;
 }
+
+/**
+ * A stack for one test file, started in beforeAll and stopped in afterAll; the Stack it returns reaches the started
+ * one (use it inside hooks and tests).
+ */
+export function useStack(overrides: StackOverrides = {}): Stack {
+  let started: Stack | undefined;
+  const current = (): Stack => {
+    if (!started) throw new Error('the stack starts in beforeAll: use it inside hooks and tests');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startStack(overrides);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return {
+    get env() {
+      return current().env;
+    },
+    get databaseName() {
+      return current().databaseName;
+    },
+    get baseUrl() {
+      return current().baseUrl;
+    },
+    get apiProcess() {
+      return current().apiProcess;
+    },
+    get workers() {
+      return current().workers;
+    },
+    get redis() {
+      return current().redis;
+    },
+    get api() {
+      return current().api;
+    },
+    sql: (text, params) => current().sql(text, params),
+    startWorker: (workerOverrides, options) => current().startWorker(workerOverrides, options),
+    waitUntilNoPending: (timeoutMs) => current().waitUntilNoPending(timeoutMs),
+    stop: () => current().stop(),
+  };
+}
