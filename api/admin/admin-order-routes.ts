@@ -14,8 +14,9 @@ import {
   OrderStatusChangeSchema,
 } from '../orders/order-schemas';
 
-const ADMINS_ONLY = 'FORBIDDEN: admins only';
 import { toOrderJson, toOrderListJson } from '../orders/order-views';
+
+const ADMINS_ONLY = 'FORBIDDEN: admins only';
 
 /** Admins see every order and may make any move the state machine allows. */
 export const adminOrderRoutes: FastifyPluginAsyncTypebox = async (app) => {
