@@ -64,7 +64,7 @@ export function addToCart(client: ClientBase, userId: string, productId: string,
       lineId: string | null;
       quantity: number;
       created: boolean;
-    }>(prepared(ADD_CART_LINE, [userId, productId, quantity, maxLines]));
+    }>(prepared(ADD_CART_LINE, [userId, productId, quantity]));
     const row = rows[0]!;
     if (row.pendingOrderId) throw new Refused('CHECKOUT_IN_PROGRESS');
     if (!row.productId || !row.active || !row.lineId) throw new Refused('PRODUCT_NOT_FOUND');

@@ -63,10 +63,25 @@ export interface CartAddition {
   linesBefore: number;
 }
 
+/** The user's ($1's) pending order: while there is one, a checkout is turning the cart into it, and the cart refuses changes. */
+const PENDING = `pending AS (SELECT id FROM orders WHERE user_id = $1 AND status = 'pending')`;
+
+/**
+ * The cart event of a line change, from `change` — a CTE of `product_id`, `moved` (units added; negative: removed),
+ * `line_quantity` (after the change) and `unit_price`: the one place the data of cart.item_added and cart.item_removed
+ * is built (their schema is the event catalogue's; the envelope test checks every event against it). Written in the
+ * change's own statement; a change the service then refuses rolls back with it.
+ */
+const cartEvent = (change: string) => `event AS (
+     INSERT INTO outbox_events (type, user_id, aggregate_id, data)
+     SELECT CASE WHEN moved > 0 THEN 'cart.item_added' ELSE 'cart.item_removed' END, $1, $1, jsonb_build_object(
+              'product_id', product_id, 'quantity', abs(moved), 'line_quantity', line_quantity, 'unit_price', unit_price::text)
+       FROM ${change} WHERE moved <> 0)`;
+
 /** Exported for the bench's floor, which runs the very same statement. */
 export const ADD_CART_LINE = statement(
   'cart_add_line',
-  `WITH pending AS (SELECT id FROM orders WHERE user_id = $1 AND status = 'pending'),
+  `WITH ${PENDING},
    product AS (SELECT id, name, price, stock, active FROM products WHERE id = $2),
    lines AS (SELECT count(*)::int AS n FROM cart_items WHERE user_id = $1),
    line AS (
@@ -75,12 +90,8 @@ export const ADD_CART_LINE = statement(
      ON CONFLICT (user_id, product_id)
        DO UPDATE SET quantity = cart_items.quantity + EXCLUDED.quantity, updated_at = now()
      RETURNING id, quantity, (xmax = 0) AS created),
-   event AS (
-     INSERT INTO outbox_events (type, user_id, aggregate_id, data)
-     SELECT 'cart.item_added', $1, $1, jsonb_build_object(
-              'product_id', p.id, 'quantity', $3::int, 'line_quantity', l.quantity, 'unit_price', p.price::text)
-       FROM line l, product p
-      WHERE l.quantity <= p.stock AND (NOT l.created OR (SELECT n FROM lines) < $4))
+   added AS (SELECT p.id AS product_id, $3::int AS moved, l.quantity AS line_quantity, p.price AS unit_price FROM line l, product p),
+   ${cartEvent('added')}
    SELECT (SELECT id FROM pending) AS "pendingOrderId", (SELECT n FROM lines) AS "linesBefore",
           p.id AS "productId", p.name, p.price, p.stock, p.active,
           l.id AS "lineId", l.quantity, l.created
@@ -90,11 +101,11 @@ export const ADD_CART_LINE = statement(
 /**
  * Adds `quantity` of a product to the user's line for it — in one statement:
  * unless the user has a pending order or the product is unknown or inactive,
- * the line is created or merged and, when the merged quantity fits the stock
- * and a new line fits `maxLines`, its `cart.item_added` event is written. The
- * caller decides from what comes back, and rolls back when it refuses.
+ * the line is created or merged and its `cart.item_added` event written. The
+ * caller decides from what comes back (stock, the line limit), and rolls back
+ * when it refuses.
  */
-export async function addCartLine(tx: Tx, userId: string, productId: string, quantity: number, maxLines: number): Promise<CartAddition> {
+export async function addCartLine(tx: Tx, userId: string, productId: string, quantity: number): Promise<CartAddition> {
   const [row] = await rows<{
     pendingOrderId: string | null;
     linesBefore: number;
@@ -106,7 +117,7 @@ export async function addCartLine(tx: Tx, userId: string, productId: string, qua
     lineId: string | null;
     quantity: number;
     created: boolean;
-  }>(tx, ADD_CART_LINE, [userId, productId, quantity, maxLines]);
+  }>(tx, ADD_CART_LINE, [userId, productId, quantity]);
   const found = row!;
   return {
     pendingOrderId: found.pendingOrderId,
@@ -127,34 +138,52 @@ export function listCartLines(db: Database, userId: string): Promise<CartLineRec
   );
 }
 
-/** Sets a line's quantity; null when the line is not the user's. */
-export async function setCartLineQuantity(
-  { db, transaction }: Tx,
-  userId: string,
-  lineId: string,
-  quantity: number,
-): Promise<(CartLineRecord & { previousQuantity: number }) | null> {
-  const [row] = await db.query<CartLineRecord & { previousQuantity: number }>(
-    `WITH previous AS (SELECT id, quantity FROM cart_items WHERE id = $1 AND user_id = $2 FOR UPDATE)
+/** What a change of one line found and did, in one statement: nothing while a checkout is pending. */
+export interface LineChange<T> {
+  pendingOrderId: string | null;
+  /** The line as changed; null when nothing was written (pending order, or not the user's line). */
+  line: T | null;
+}
+
+const SET_LINE_QUANTITY = `WITH ${PENDING},
+   previous AS (SELECT id, quantity FROM cart_items
+                 WHERE id = $2 AND user_id = $1 AND NOT EXISTS (SELECT 1 FROM pending) FOR UPDATE),
+   line AS (
      UPDATE cart_items c SET quantity = $3, updated_at = now() FROM products p, previous
       WHERE c.id = previous.id AND p.id = c.product_id
-      RETURNING ${LINE_COLUMNS}, previous.quantity AS "previousQuantity"`,
-    { type: QueryTypes.SELECT, bind: [lineId, userId, quantity], transaction },
-  );
-  return row ?? null;
+      RETURNING ${LINE_COLUMNS}),
+   changed AS (SELECT l."productId" AS product_id, l.quantity - p.quantity AS moved, l.quantity AS line_quantity,
+                      l."unitPrice" AS unit_price FROM line l, previous p),
+   ${cartEvent('changed')}
+   SELECT (SELECT id FROM pending) AS "pendingOrderId", l.* FROM (SELECT 1) AS one LEFT JOIN line l ON true`;
+
+/** Sets a line's quantity and writes its cart event, unless a checkout is pending or the line is not the user's. */
+export async function setCartLineQuantity({ db, transaction }: Tx, userId: string, lineId: string, quantity: number): Promise<LineChange<CartLineRecord>> {
+  const [row] = await db.query<CartLineRecord & { pendingOrderId: string | null }>(SET_LINE_QUANTITY, {
+    type: QueryTypes.SELECT,
+    bind: [userId, lineId, quantity],
+    transaction,
+  });
+  const { pendingOrderId, ...line } = row!;
+  return { pendingOrderId, line: line.id ? line : null };
 }
 
-/** Deletes a line; null when the line is not the user's. */
-export async function deleteCartLine(
-  { db, transaction }: Tx,
-  userId: string,
-  lineId: string,
-): Promise<{ productId: string; quantity: number; unitPrice: string } | null> {
-  const [row] = await db.query<{ productId: string; quantity: number; unitPrice: string }>(
-    `DELETE FROM cart_items c USING products p WHERE c.id = $1 AND c.user_id = $2 AND p.id = c.product_id
-      RETURNING c.product_id AS "productId", c.quantity, p.price AS "unitPrice"`,
-    { type: QueryTypes.SELECT, bind: [lineId, userId], transaction },
-  );
-  return row ?? null;
-}
+const DELETE_LINE = `WITH ${PENDING},
+   line AS (
+     DELETE FROM cart_items c USING products p
+      WHERE c.id = $2 AND c.user_id = $1 AND p.id = c.product_id AND NOT EXISTS (SELECT 1 FROM pending)
+      RETURNING c.product_id, c.quantity, p.price),
+   removed AS (SELECT product_id, -quantity AS moved, 0 AS line_quantity, price AS unit_price FROM line),
+   ${cartEvent('removed')}
+   SELECT (SELECT id FROM pending) AS "pendingOrderId", l.product_id AS "productId" FROM (SELECT 1) AS one LEFT JOIN line l ON true`;
 
+/** Deletes a line and writes its cart event, unless a checkout is pending or the line is not the user's. */
+export async function deleteCartLine({ db, transaction }: Tx, userId: string, lineId: string): Promise<LineChange<{ productId: string }>> {
+  const [row] = await db.query<{ pendingOrderId: string | null; productId: string | null }>(DELETE_LINE, {
+    type: QueryTypes.SELECT,
+    bind: [userId, lineId],
+    transaction,
+  });
+  const { pendingOrderId, productId } = row!;
+  return { pendingOrderId, line: productId ? { productId } : null };
+}

@@ -1,11 +1,8 @@
 import type { Database } from '../db/database';
 import { isCheckViolation } from '../db/sql-errors';
-import { inTransaction, type Tx } from '../db/transaction';
+import { inTransaction } from '../db/transaction';
 import { lineTotal, sumMoney } from '../domain/money';
 import { AppError } from '../errors/error-codes';
-import type { EventData } from '../events/event-catalogue';
-import { recordEvent } from '../events/outbox-repository';
-import { findPendingOrderId } from '../orders/order-repository';
 import { addCartLine, deleteCartLine, listCartLines, lockCart, setCartLineQuantity } from './cart-repository';
 import { assertInStock, cartLineNotFound, checkoutInProgress, MAX_LINE_QUANTITY } from './cart-rules';
 
@@ -56,7 +53,7 @@ export function addToCart(
   return inTransaction(db, async (tx) => {
     await lockCart(tx, userId);
     // one statement checks and writes; a refusal below rolls it back
-    const { pendingOrderId, product, line, linesBefore } = await addCartLine(tx, userId, productId, quantity, maxLines).catch(
+    const { pendingOrderId, product, line, linesBefore } = await addCartLine(tx, userId, productId, quantity).catch(
       rethrowLineLimit,
     );
     if (pendingOrderId) throw checkoutInProgress(pendingOrderId);
@@ -75,20 +72,13 @@ export function addToCart(
 /** Sets the quantity of one of the user's lines. */
 export function changeQuantity(db: Database, userId: string, lineId: string, quantity: number): Promise<CartLine> {
   return inTransaction(db, async (tx) => {
-    await lockCartForChange(tx, userId);
-    const line = await setCartLineQuantity(tx, userId, lineId, quantity);
+    await lockCart(tx, userId);
+    // one statement checks and writes (the line and its event); a refusal below rolls it back
+    const { pendingOrderId, line } = await setCartLineQuantity(tx, userId, lineId, quantity);
+    if (pendingOrderId) throw checkoutInProgress(pendingOrderId);
     if (!line) throw cartLineNotFound();
     if (!line.active) throw new AppError('PRODUCT_NOT_FOUND', 'Product is no longer available');
     assertInStock(line.productId, quantity, line.stock);
-    const delta = quantity - line.previousQuantity;
-    if (delta !== 0) {
-      await recordCartChange(tx, userId, delta > 0 ? 'cart.item_added' : 'cart.item_removed', {
-        product_id: line.productId,
-        quantity: Math.abs(delta),
-        line_quantity: quantity,
-        unit_price: line.unitPrice,
-      });
-    }
     return toCartLine(line);
   });
 }
@@ -96,36 +86,11 @@ export function changeQuantity(db: Database, userId: string, lineId: string, qua
 /** Removes one of the user's lines. */
 export async function removeFromCart(db: Database, userId: string, lineId: string): Promise<void> {
   await inTransaction(db, async (tx) => {
-    await lockCartForChange(tx, userId);
-    const removed = await deleteCartLine(tx, userId, lineId);
-    if (!removed) throw cartLineNotFound();
-    await recordCartChange(tx, userId, 'cart.item_removed', {
-      product_id: removed.productId,
-      quantity: removed.quantity,
-      line_quantity: 0,
-      unit_price: removed.unitPrice,
-    });
+    await lockCart(tx, userId);
+    const { pendingOrderId, line } = await deleteCartLine(tx, userId, lineId);
+    if (pendingOrderId) throw checkoutInProgress(pendingOrderId);
+    if (!line) throw cartLineNotFound();
   });
-}
-
-/**
- * Locks the cart and refuses while a checkout is turning it into an order.
- * The lookup is a statement of its own, so it sees what committed while we waited for the lock.
- */
-async function lockCartForChange(tx: Tx, userId: string): Promise<void> {
-  await lockCart(tx, userId);
-  const pendingOrderId = await findPendingOrderId(tx, userId);
-  if (pendingOrderId) throw checkoutInProgress(pendingOrderId);
-}
-
-/** Cart events are ordered per user: the cart is the user's. */
-function recordCartChange(
-  tx: Tx,
-  userId: string,
-  type: 'cart.item_added' | 'cart.item_removed',
-  data: EventData<'cart.item_added'>,
-): Promise<void> {
-  return recordEvent(tx, { type, userId, aggregateId: userId, data });
 }
 
 function rethrowLineLimit(error: unknown): never {

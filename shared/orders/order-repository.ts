@@ -150,12 +150,6 @@ const LOCK_ORDER = statement(
   `SELECT id, user_id AS "userId", status FROM orders WHERE id = $1 AND ($2::text IS NULL OR user_id = $2) FOR UPDATE`,
 );
 
-/** The user's pending order (a checkout in progress), if any. */
-export async function findPendingOrderId(tx: Tx, userId: string): Promise<string | null> {
-  const [pending] = await rows<{ id: string }>(tx, FIND_PENDING_ORDER, [userId]);
-  return pending?.id ?? null;
-}
-const FIND_PENDING_ORDER = statement('order_find_pending', `SELECT id FROM orders WHERE user_id = $1 AND status = 'pending'`);
 
 /** A pending order that has waited longer than it should. */
 export interface StaleOrder {
