@@ -31,7 +31,7 @@ export interface OrderWaiter {
   wake: (orderIds: string[]) => void;
   /** Re-reads the orders waited on and wakes those that are no longer pending (an announcement may have been lost). */
   recheck: () => Promise<void>;
-  /** Answers every waiting poll now (shutdown). */
+  /** Answers every waiting poll now with the order as it read it (shutdown: no more reads). */
   wakeAll: () => void;
   stats: () => OrderWaiterStats;
 }
@@ -55,7 +55,9 @@ export function orderWaiter(db: Database, { reads, maxPerUser, maxPerProcess }: 
     return findOrder(db, orderId);
   });
 
-  const waiters = new Map<string, Set<() => void>>();
+  /** How a wait ends early: the order changed (read it again), or the process is closing (answer what was read). */
+  type Wake = 'changed' | 'closing';
+  const waiters = new Map<string, Set<(how: Wake) => void>>();
   const perUser = new Map<string, number>();
   let waiting = 0;
 
@@ -65,8 +67,8 @@ export function orderWaiter(db: Database, { reads, maxPerUser, maxPerProcess }: 
     if (mine >= maxPerUser || waiting >= maxPerProcess) return null;
     perUser.set(ownerId, mine + 1);
     waiting += 1;
-    let onChange: () => void = () => undefined;
-    const changed = new Promise<void>((resolve) => (onChange = resolve));
+    let onChange: (how: Wake) => void = () => undefined;
+    const changed = new Promise<Wake>((resolve) => (onChange = resolve));
     const set = waiters.get(orderId) ?? new Set();
     set.add(onChange);
     waiters.set(orderId, set);
@@ -81,8 +83,8 @@ export function orderWaiter(db: Database, { reads, maxPerUser, maxPerProcess }: 
     return { changed, release };
   };
 
-  const wake = (orderIds: string[]) => {
-    for (const orderId of orderIds) for (const resolve of waiters.get(orderId) ?? []) resolve();
+  const wake = (orderIds: string[], how: Wake = 'changed') => {
+    for (const orderId of orderIds) for (const resolve of waiters.get(orderId) ?? []) resolve(how);
   };
 
   return {
@@ -95,15 +97,15 @@ export function orderWaiter(db: Database, { reads, maxPerUser, maxPerProcess }: 
         const order = await readOwn(orderId, ownerId);
         if (order.status !== 'pending') return order;
         const ended = await Promise.race([
-          slot.changed.then(() => 'changed' as const),
+          slot.changed,
           new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), waitMs))),
           new Promise<'left'>((resolve) => {
             onAbort = () => resolve('left');
             signal?.addEventListener('abort', onAbort, { once: true });
           }),
         ]);
-        // the client left: nobody reads the answer
-        if (ended === 'left') return order;
+        // the client left (nobody reads the answer), or the process is closing (its database with it)
+        if (ended === 'left' || ended === 'closing') return order;
         const now = await readOnce(orderId);
         if (!now || now.userId !== ownerId) throw orderNotFound();
         return now;
@@ -113,12 +115,12 @@ export function orderWaiter(db: Database, { reads, maxPerUser, maxPerProcess }: 
         slot.release();
       }
     },
-    wake,
+    wake: (orderIds) => wake(orderIds),
     recheck: async () => {
       const waited = [...waiters.keys()];
       if (waited.length > 0) wake(await findSettledOrderIds(db, waited));
     },
-    wakeAll: () => wake([...waiters.keys()]),
+    wakeAll: () => wake([...waiters.keys()], 'closing'),
     stats: () => ({ waiting, wakeUpReads }),
   };
 }
