@@ -43,6 +43,12 @@ export interface BenchOptions {
   pgServerUrl?: string;
   redisUrl?: string;
   log?: (message: string) => void;
+  /**
+   * Aborting ends the run early: its processes are stopped and its connections closed at once (the measurement in
+   * flight then fails), and the run rejects once its environment is gone — e.g. a test that timed out stops the run
+   * it no longer waits for, instead of leaving it running in the test runner's process.
+   */
+  signal?: AbortSignal;
 }
 
 const MB = 'MB';
@@ -65,7 +71,10 @@ export async function runBench(options: BenchOptions = {}): Promise<{ results: B
     redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379',
     log,
   });
+  const abort = () => void environment.close().catch(() => undefined);
+  options.signal?.addEventListener('abort', abort, { once: true });
   try {
+    options.signal?.throwIfAborted();
     const { rows, figures, floorStatements } = await measure(environment, settings, log);
     const [{ rows: pg }, redisInfo] = await Promise.all([
       environment.pool.query<{ server_version: string }>('SHOW server_version'),
@@ -97,6 +106,7 @@ export async function runBench(options: BenchOptions = {}): Promise<{ results: B
       options.outDir ?? (settings.quick ? path.join(os.tmpdir(), 'checkout-bench-quick') : path.resolve(__dirname, 'results'));
     return { results, files: writeResults(outDir, results) };
   } finally {
+    options.signal?.removeEventListener('abort', abort);
     await environment.close();
   }
 }

@@ -45,9 +45,12 @@ const TOKEN_TTL = '2h';
 export class BenchEnvironment {
   readonly rss = new RssSampler();
   private readonly workers = new Set<ServiceProcess>();
+  /** Every service process started and not yet exited (APIs included): `close` stops what is left. */
+  private readonly running = new Set<ServiceProcess>();
   private readonly tokens = new Map<string, string>();
   private workerCount = 0;
   private api?: ServiceProcess;
+  private closing?: Promise<void>;
   baseUrl = '';
 
   private constructor(
@@ -148,7 +151,7 @@ export class BenchEnvironment {
     const before = await this.queue.getWorkersCount();
     const started = Array.from({ length: count }, () => {
       this.workerCount += 1;
-      const worker = spawnService(`worker-${this.workerCount}`, this.entry('worker/main'), { ...this.serviceEnv, ...env });
+      const worker = this.spawn(`worker-${this.workerCount}`, 'worker/main', env);
       this.workers.add(worker);
       return worker;
     });
@@ -171,7 +174,7 @@ export class BenchEnvironment {
    */
   spawnCold(kind: 'api' | 'worker', env: Record<string, string> = {}): ServiceProcess {
     this.workerCount += 1;
-    const service = spawnService(`${kind}-cold-${this.workerCount}`, this.entry(`${kind}/main`), { ...this.serviceEnv, ...env });
+    const service = this.spawn(`${kind}-cold-${this.workerCount}`, `${kind}/main`, env);
     this.workers.add(service);
     return service;
   }
@@ -213,11 +216,20 @@ export class BenchEnvironment {
     );
   }
 
-  /** Stops every process, drops the database and deletes the Redis keys. Safe after a partial start. */
-  async close(): Promise<void> {
+  /**
+   * Stops every process, drops the database and deletes the Redis keys. Safe after a partial start, and while a
+   * measurement is still running (an aborted run): no process starts after it, and a second call gets the same close.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     this.rss.stop();
     await this.stopWorkers([...this.workers]).catch(() => undefined);
-    if (this.api) await this.api.stop('SIGTERM');
+    // the API, and extra APIs whose measurement is still running when an aborted run closes
+    await Promise.all([...this.running].map((service) => service.stop('SIGTERM')));
     await this.queue.close().catch(() => undefined);
     await deleteDeploymentKeys(this.redis, { prefix: this.prefix, stream: this.stream }).catch(() => undefined);
     this.redis.disconnect();
@@ -232,6 +244,15 @@ export class BenchEnvironment {
 
   private entry(main: 'api/main' | 'worker/main'): string {
     return this.options.runtime === 'compiled' ? `dist/${main}.js` : `${main}.ts`;
+  }
+
+  /** A service process with the bench's environment (`env` laid over it), kept in `running`; none once closing. */
+  private spawn(name: string, main: 'api/main' | 'worker/main', env: Record<string, string>): ServiceProcess {
+    if (this.closing) throw new Error(`the bench environment is closed: ${name} not started`);
+    const service = spawnService(name, this.entry(main), { ...this.serviceEnv, ...env });
+    this.running.add(service);
+    void service.exited.then(() => this.running.delete(service));
+    return service;
   }
 
   /**
@@ -265,7 +286,7 @@ export class BenchEnvironment {
   /** An API process with the bench's environment on a free port, once it answers `GET /`; its memory sampled. */
   private async spawnApi(name: string, env: Record<string, string> = {}): Promise<{ process: ServiceProcess; url: string }> {
     const port = await freePort();
-    const api = spawnService(name, this.entry('api/main'), { ...this.serviceEnv, ...env, PORT: String(port), HOST: '127.0.0.1' });
+    const api = this.spawn(name, 'api/main', { ...env, PORT: String(port), HOST: '127.0.0.1' });
     const url = `http://127.0.0.1:${port}`;
     try {
       await waitFor(

@@ -105,7 +105,7 @@ export async function startApiProcess(
 ): Promise<{ api: ServiceProcess; baseUrl: string }> {
   const entry = compiled ? 'dist/api/main.js' : 'api/main.ts';
   const api = spawnService(name, entry, { ...env, LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1' });
-  const line = await api.waitForLine(/Server listening at http:\/\/127\.0\.0\.1:\d+/, timeoutMs ?? START_TIMEOUT_MS);
+  const line = await started(api, /Server listening at http:\/\/127\.0\.0\.1:\d+/, timeoutMs ?? START_TIMEOUT_MS);
   const baseUrl = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1]!;
   return { api, baseUrl };
 }
@@ -118,6 +118,20 @@ export async function startWorkerProcess(
 ): Promise<ServiceProcess> {
   const entry = compiled ? 'dist/worker/main.js' : 'worker/main.ts';
   const worker = spawnService(name, entry, { ...env, LOG_LEVEL: process.env.TEST_WORKER_LOG_LEVEL ?? 'info' }, [], wrap);
-  await worker.waitForLine(/"msg":"worker started"/, START_TIMEOUT_MS);
+  await started(worker, /"msg":"worker started"/, START_TIMEOUT_MS);
   return worker;
+}
+
+/**
+ * The line that says `service` has started; when it does not come (in time, or the process exited), the process is
+ * killed before the error is thrown: the caller never got it, so nobody else would stop it, and a test runner's
+ * worker would be kept alive by it (and leave it running when forced to exit).
+ */
+async function started(service: ServiceProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
+  try {
+    return await service.waitForLine(pattern, timeoutMs);
+  } catch (error) {
+    await service.stop('SIGKILL');
+    throw error;
+  }
 }

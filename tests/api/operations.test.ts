@@ -157,8 +157,15 @@ describe('Bull Board without Basic credentials configured', () => {
 });
 
 describe('API shutdown with a long-poll waiting', () => {
+  // the test closes its app itself, while the long-poll waits; failing before that, it would leave it open (its Redis
+  // connections then keep the jest worker from exiting)
+  let open: TestApp | undefined;
+  afterAll(async () => {
+    await open?.close();
+  });
+
   it('answers the waiting long-poll at once instead of holding the shutdown', async () => {
-    const t = await startTestApp();
+    const t = (open = await startTestApp());
     const [product] = await t.sql<{ id: string }>(`INSERT INTO products (name, price, stock) VALUES ('w', 1, 5) RETURNING id`);
     const token = tokenFor('waiter');
     await t.app.inject({ method: 'POST', url: '/api/cart', headers: bearer(token), payload: { product_id: product!.id } });
@@ -171,6 +178,7 @@ describe('API shutdown with a long-poll waiting', () => {
     const started = Date.now();
     const poll = t.app.inject({ method: 'GET', url: `/api/orders/${accepted.json().order_id}?wait=20`, headers: bearer(token) });
     await waitFor('the long-poll to be waiting', async () => t.app.orderWaiter.stats().waiting === 1);
+    open = undefined;
     await t.close();
     const res = await poll;
     expect(Date.now() - started).toBeLessThan(5_000);

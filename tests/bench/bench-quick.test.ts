@@ -14,16 +14,29 @@ jest.setTimeout(180_000);
  * The service runs from the sources (no build in the test run).
  */
 describe('npm run bench (quick)', () => {
+  // A test that times out is abandoned, not stopped: the bench would run on in this worker (API and worker processes,
+  // connections) and keep it from exiting, and jest would kill the worker and leave those processes running. So the
+  // run is aborted after the test, and the file ends once its processes are stopped and its database dropped.
+  const bench = new AbortController();
+  let running: Promise<unknown> | undefined;
+  afterAll(async () => {
+    bench.abort();
+    await running?.catch(() => undefined);
+  });
+
   it('measures every path with a finite figure and writes bench.json and bench.svg', async () => {
     const outDir = mkdtempSync(path.join(os.tmpdir(), 'bench-quick-'));
     try {
-      const { results, files } = await runBench({
+      const run = runBench({
         quick: true,
         runtime: 'sources',
         outDir,
         pgServerUrl: PG_SERVER_URL,
         redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+        signal: bench.signal,
       });
+      running = run;
+      const { results, files } = await run;
 
       expect(results.rows.map((row) => row.id)).toEqual([
         'add-to-cart',
