@@ -30,8 +30,12 @@ describe('across a Patroni primary failover', () => {
     await Promise.all([stack.startWorker(), stack.startWorker()]);
   });
   afterAll(async () => {
-    await stack?.stop();
-    await cluster?.stop();
+    // the servers this file started stop even when the stack's own teardown fails
+    try {
+      await stack?.stop();
+    } finally {
+      await cluster?.stop();
+    }
   });
 
   it('a checkout is placed through HAProxy', async () => {

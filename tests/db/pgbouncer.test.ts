@@ -31,8 +31,12 @@ describe('through PgBouncer in transaction mode', () => {
     }));
   });
   afterAll(async () => {
-    await stack?.stop();
-    await pgbouncer?.stop();
+    // the servers this file started stop even when the stack's own teardown fails
+    try {
+      await stack?.stop();
+    } finally {
+      await pgbouncer?.stop();
+    }
   });
 
   it('the reconciler enqueues a pending order whose job Redis lost, and a long-poll on it is answered when it is placed', async () => {

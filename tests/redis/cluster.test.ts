@@ -27,8 +27,12 @@ describe('on a Redis Cluster', () => {
     await Promise.all([stack.startWorker(), stack.startWorker()]);
   });
   afterAll(async () => {
-    await stack?.stop();
-    await cluster?.stop();
+    // the servers this file started stop even when the stack's own teardown fails
+    try {
+      await stack?.stop();
+    } finally {
+      await cluster?.stop();
+    }
   });
 
   it('a checkout is placed, Bull Board lists the queue, and events:tail reads the stream', async () => {

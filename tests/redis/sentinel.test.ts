@@ -24,8 +24,12 @@ describe('on Redis behind Sentinel', () => {
     await Promise.all([stack.startWorker(), stack.startWorker()]);
   });
   afterAll(async () => {
-    await stack?.stop();
-    await group?.stop();
+    // the servers this file started stop even when the stack's own teardown fails
+    try {
+      await stack?.stop();
+    } finally {
+      await group?.stop();
+    }
   });
 
   it('a checkout is placed and its events reach the stream', async () => {
