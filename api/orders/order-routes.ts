@@ -35,7 +35,9 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const id = idParam(request.params.id, orderNotFound);
-      const order = await app.orderWaiter.read(id, request.user.id, { waitMs: request.query.wait * 1000, signal: clientGone(request, reply) });
+      const waitMs = request.query.wait * 1000;
+      // a plain poll (most of them) answers at once: no listener for the client leaving
+      const order = await app.orderWaiter.read(id, request.user.id, waitMs > 0 ? { waitMs, signal: clientGone(request, reply) } : undefined);
       if (order.status === 'pending') reply.header('retry-after', String(POLL_AFTER_SECONDS));
       return toOrderJson(order);
     },
