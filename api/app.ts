@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
+import type { Registry } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../shared/config/config-schema';
@@ -29,6 +30,8 @@ import { adminProductRoutes, productRoutes } from './products/product-routes';
 export interface BuildAppOptions {
   /** `false` silences the app (tests); a stream receives its log lines (tests that read the logs). */
   logger?: false | { stream: DestinationStream };
+  /** The process's own metrics (`processMetricsRegistry()`), served at /metrics beside the app's; `api/main.ts` passes them. */
+  processMetrics?: Registry;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -95,7 +98,7 @@ export async function buildApp(config: Config, options: BuildAppOptions = {}): P
   // app tier
   await app.register(rateLimitPlugin, { config });
   await app.register(authPlugin, { config });
-  await app.register(metricsPlugin, { config });
+  await app.register(metricsPlugin, { config, processMetrics: options.processMetrics });
   await app.register(openapiPlugin, { config });
   await app.register(bullBoardPlugin, { config });
   await app.register(corsPlugin, { config });

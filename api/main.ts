@@ -2,6 +2,7 @@ import './start-tracing';
 import { loadConfig } from '../shared/config/load-config';
 import { prepareDatabase } from '../shared/db/migrate';
 import { runMain, stopOnSignals } from '../shared/process/shutdown';
+import { processMetricsRegistry } from '../shared/telemetry/process-metrics';
 import { stopTracing } from '../shared/telemetry/tracing';
 import { API_SHUTDOWN_TIMEOUT_MS, buildApp } from './app';
 
@@ -10,7 +11,7 @@ runMain(async () => {
   const config = loadConfig();
   if (config.MIGRATE_ON_START) await prepareDatabase(config.DATABASE_DIRECT_URL);
 
-  const app = await buildApp(config);
+  const app = await buildApp(config, { processMetrics: processMetricsRegistry() });
   stopOnSignals(
     async () => {
       await app.close();

@@ -2,6 +2,7 @@ import './start-tracing';
 import { loadConfig } from '../shared/config/load-config';
 import { createLogger } from '../shared/logging/logger';
 import { runMain, stopOnSignals } from '../shared/process/shutdown';
+import { processMetricsRegistry } from '../shared/telemetry/process-metrics';
 import { stopTracing } from '../shared/telemetry/tracing';
 import { startWorker } from './start-worker';
 
@@ -9,7 +10,7 @@ import { startWorker } from './start-worker';
 runMain(async () => {
   const config = loadConfig();
   const log = createLogger(config, 'checkout-worker');
-  const worker = await startWorker(config, log);
+  const worker = await startWorker(config, log, { processMetrics: processMetricsRegistry() });
   stopOnSignals(
     async () => {
       await worker.stop();

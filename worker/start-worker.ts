@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { probe } from '../shared/async/with-timeout';
 import type { Config } from '../shared/config/config-schema';
 import { createDatabase, pingDatabase } from '../shared/db/database';
@@ -19,6 +20,11 @@ export interface WorkerHealth {
   checks: { worker: 'running' | 'stopped'; postgres: 'ok' | 'error'; redis: 'ok' | 'error' };
 }
 
+export interface StartWorkerOptions {
+  /** The process's own metrics (`processMetricsRegistry()`), served at /metrics beside the worker's; `worker/main.ts` passes them. */
+  processMetrics?: Registry;
+}
+
 export interface RunningWorker {
   /** Stops taking jobs, finishes the ones in flight, then closes every connection. */
   stop: () => Promise<void>;
@@ -34,7 +40,7 @@ export interface RunningWorker {
  * Run as many as you like, on any host. `worker/main.ts` runs one per process;
  * tests start it in-process too.
  */
-export async function startWorker(config: Config, log: Logger): Promise<RunningWorker> {
+export async function startWorker(config: Config, log: Logger, options: StartWorkerOptions = {}): Promise<RunningWorker> {
   const db = createDatabase({
     url: config.DATABASE_URL,
     poolMax: workerPoolMax(config),
@@ -46,7 +52,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const relayConnection = createRedis(config.redis, 'blocking', 'checkout-relay');
 
   const queue = createCheckoutQueue(queueConnection, config.QUEUE_PREFIX);
-  const metrics = createWorkerMetrics(db, queue, queueConnection);
+  const metrics = createWorkerMetrics(db, queue, queueConnection, options.processMetrics);
   const announce = (orderIds: string[]) =>
     void announceStatusChanges(queueConnection, config.QUEUE_PREFIX, orderIds).catch((error: unknown) =>
       log.warn({ err: error, order_ids: orderIds }, 'status change not announced; waiters re-read it'),

@@ -4,7 +4,7 @@ import { registerDependencyMetrics, registerQueueMetrics } from '../../shared/qu
 import { pingDatabase } from '../../shared/db/database';
 import { registerOrderMetrics } from '../../shared/orders/order-metrics';
 import { registerPoolMetrics } from '../../shared/db/pool-metrics';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { bearerToken } from '../../shared/auth/authorization-header';
 import { sameSecret } from '../../shared/auth/same-secret';
 import type { Config } from '../../shared/config/config-schema';
@@ -22,11 +22,13 @@ declare module 'fastify' {
 
 /**
  * Prometheus metrics of the API process at GET /metrics: request durations,
- * checkouts, process metrics. Not public: the scraper sends METRICS_TOKEN as
- * a bearer token (an admin JWT works too).
+ * checkouts, queue and order gauges, and the process's metrics when the entry
+ * point hands them over (`processMetrics`: the app's register beside them).
+ * Not public: the scraper sends METRICS_TOKEN as a bearer token (an admin JWT
+ * works too).
  */
 export const metricsPlugin = fp(
-  async (app: FastifyInstance, { config }: { config: Config }) => {
+  async (app: FastifyInstance, { config, processMetrics }: { config: Config; processMetrics?: Registry }) => {
     const scraper = async (request: FastifyRequest, reply: FastifyReply) => {
       const token = bearerToken(request.headers.authorization);
       const blockedFor = token ? await app.authFailures.blockedFor(request) : 0;
@@ -42,8 +44,7 @@ export const metricsPlugin = fp(
       if (token) await app.authFailures.record(request);
       return sendError(reply.header('www-authenticate', 'Bearer'), 401, 'UNAUTHORIZED', 'Metrics need METRICS_TOKEN or an admin token');
     };
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
+    const registry = processMetrics ?? new Registry();
     const requestDuration = new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by route and status',

@@ -92,6 +92,8 @@ describe('Prometheus rules and the Grafana dashboard', () => {
         fetch(`${stack.baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }).then((res) => res.text()),
         waitFor('worker metrics', async () => (await fetch(workerUrl)).text()),
       ]);
+      // each process serves its own process metrics (its entry point registers them)
+      for (const page of [apiPage, workerPage]) expect(page).toMatch(/^process_resident_memory_bytes \d/m);
       const known = new Set([...exported(apiPage), ...exported(workerPage), 'up']);
       const named = [...new Set(expressions().flatMap(metricNames))];
       expect(named.length).toBeGreaterThan(10);

@@ -1,7 +1,7 @@
 import { registerOrderMetrics } from '../../shared/orders/order-metrics';
 import { registerPoolMetrics } from '../../shared/db/pool-metrics';
 import type { Queue } from 'bullmq';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 import type { CheckoutJobData, CheckoutJobResult } from '../../shared/queue/checkout-queue';
 import { registerDependencyMetrics, registerQueueMetrics } from '../../shared/queue/queue-metrics';
 import { pingDatabase, type Database } from '../../shared/db/database';
@@ -9,10 +9,18 @@ import type { RedisClient } from '../../shared/redis/redis-connection';
 import { registerOutboxMetrics } from '../../shared/events/outbox-metrics';
 
 
-/** The worker's metrics: counted by the code that does the work, or read from Redis/PostgreSQL at scrape time. */
-export function createWorkerMetrics(db: Database, queue: Queue<CheckoutJobData, CheckoutJobResult>, redis: RedisClient) {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+/**
+ * The worker's metrics: counted by the code that does the work, or read from
+ * Redis/PostgreSQL at scrape time; they join `processMetrics` (the process's
+ * own, which `worker/main.ts` hands over) when given.
+ */
+export function createWorkerMetrics(
+  db: Database,
+  queue: Queue<CheckoutJobData, CheckoutJobResult>,
+  redis: RedisClient,
+  processMetrics?: Registry,
+) {
+  const registry = processMetrics ?? new Registry();
   const registers = [registry];
 
   const jobs = new Counter({
