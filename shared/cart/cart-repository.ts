@@ -70,7 +70,8 @@ const PENDING = `pending AS (SELECT id FROM orders WHERE user_id = $1 AND status
  * The cart event of a line change, from `change` — a CTE of `product_id`, `moved` (units added; negative: removed),
  * `line_quantity` (after the change) and `unit_price`: the one place the data of cart.item_added and cart.item_removed
  * is built (their schema is the event catalogue's; the envelope test checks every event against it). Written in the
- * change's own statement; a change the service then refuses rolls back with it.
+ * change's own statement, from its own reads (the line as merged, the current price); a change the service then
+ * refuses rolls back with it.
  */
 const cartEvent = (change: string) => `event AS (
      INSERT INTO outbox_events (type, user_id, aggregate_id, data)

@@ -54,6 +54,7 @@ export const ACCEPT_CHECKOUTS = statement(
    history AS (
      INSERT INTO order_status_history (order_id, status, actor) SELECT id, 'pending', 'customer:' || user_id FROM new_order),
    requested AS (
+     -- the cart as this statement read it (see the event catalogue on who builds each event)
      INSERT INTO outbox_events (type, user_id, aggregate_id, traceparent, data)
      SELECT 'checkout.requested', user_id, order_id::text, traceparent, jsonb_build_object(
               'order_id', order_id, 'items_count', items_count, 'total_price', total_price::numeric(20,2)::text)

@@ -8,6 +8,14 @@ import { StringEnum } from '../schemas/string-enum';
  * source of the TypeScript types, of the validation in tests and of
  * docs/events.md. Adding a field is compatible; removing or retyping one
  * means a new `version`.
+ *
+ * Who builds each: the `order.*` events are built in TypeScript from these
+ * types (shared/orders/order-events.ts) and handed to the statement that moves
+ * the order. `cart.*` and `checkout.requested` are built by the statement that
+ * makes the change, because their data is that statement's own reads (the
+ * merged line, the cart at current prices): TypeScript would know it only a
+ * round trip later. tests/events/event-envelopes.test.ts checks every type
+ * against its schema.
  */
 const Money = Type.String({ pattern: '^[0-9]+\\.[0-9]{2}$', description: 'decimal string, two places' });
 const Id = (description: string) => Type.String({ format: 'uuid', description });

@@ -5,7 +5,8 @@ import { AppError } from '../errors/error-codes';
 import { restockOrder } from '../products/product-repository';
 import { invalidTransition, orderNotFound } from './order-errors';
 import { countSellerLines } from './order-item-repository';
-import { lockOrder, orderStatusOf } from './order-repository';
+import { orderCancelled, orderFailed, orderMoved, type OrderEvent } from './order-events';
+import { lockOrder, orderStatusOf, type LockedOrder } from './order-repository';
 import { transitionOrder } from './order-status-repository';
 
 export interface StatusChange {
@@ -36,14 +37,29 @@ export async function changeOrderStatus(db: Database, change: StatusChange): Pro
     if (order.status === 'placed' && change.to === 'cancelled') await restockOrder(tx, change.orderId);
     await transitionOrder(tx, {
       orderId: change.orderId,
-      to: change.to,
+      event: statusChangeEvent(order, change.to),
       actor: change.actor,
-      ...(change.to === 'failed' && { failureReason: 'REJECTED', failureDetails: { by: change.actor } }),
+      ...(change.to === 'failed' && { failureDetails: { by: change.actor } }),
     });
   }, {
     // the COMMIT's answer was lost: the move happened if the order has its new status
     committed: async () => (await orderStatusOf(db, change.orderId)) === change.to,
   });
+}
+
+/** The event of a person's move of `order` to `to` (which the state machine allows): a refusal fails it as REJECTED. */
+export function statusChangeEvent(order: LockedOrder, to: StatusChange['to']): OrderEvent {
+  switch (to) {
+    case 'cancelled':
+      return orderCancelled(order);
+    case 'failed':
+      return orderFailed(order.id, 'REJECTED');
+    case 'shipped':
+    case 'delivered':
+      return orderMoved(order.id, `order.${to}`);
+    case 'pending':
+      throw invalidTransition(order.status, to);
+  }
 }
 
 async function assertSellerOwnsEveryLine(tx: Tx, orderId: string, sellerId: string): Promise<void> {

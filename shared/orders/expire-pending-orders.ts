@@ -1,5 +1,6 @@
 import type { Database } from '../db/database';
 import { inTransaction } from '../db/transaction';
+import { orderFailed } from './order-events';
 import { lockStalePendingOrders } from './order-repository';
 import { transitionOrder } from './order-status-repository';
 
@@ -14,9 +15,8 @@ export function expirePendingOrders(db: Database, timeoutMs: number, limit = 100
     for (const { id } of await lockStalePendingOrders(tx, timeoutMs, limit)) {
       const moved = await transitionOrder(tx, {
         orderId: id,
-        to: 'failed',
+        event: orderFailed(id, 'PROCESSING_ERROR'),
         actor: 'reconciler',
-        failureReason: 'PROCESSING_ERROR',
         failureDetails: { message: `not placed within ${Math.round(timeoutMs / 1000)} s` },
       });
       if (moved) expired.push(id);

@@ -138,6 +138,9 @@ export interface LockedOrder {
   id: string;
   userId: string;
   status: OrderStatus;
+  /** Set once placed; null while pending or failed. */
+  totalPrice: string | null;
+  itemsCount: number | null;
 }
 
 /** Locks the order row; null when it does not exist (or, with `ownerId`, is not that user's). */
@@ -147,7 +150,8 @@ export async function lockOrder(tx: Tx, orderId: string, ownerId?: string): Prom
 }
 const LOCK_ORDER = statement(
   'order_lock',
-  `SELECT id, user_id AS "userId", status FROM orders WHERE id = $1 AND ($2::text IS NULL OR user_id = $2) FOR UPDATE`,
+  `SELECT id, user_id AS "userId", status, total_price::text AS "totalPrice", items_count AS "itemsCount"
+     FROM orders WHERE id = $1 AND ($2::text IS NULL OR user_id = $2) FOR UPDATE`,
 );
 
 

@@ -1,15 +1,15 @@
 import { run, statement } from '../db/prepared';
 import type { Tx } from '../db/transaction';
-import { sourcesOf, type FailureReason, type OrderStatus } from '../domain/order-status';
+import { sourcesOf, type OrderStatus } from '../domain/order-status';
+import type { OrderEvent } from './order-events';
 
 export interface Transition {
   orderId: string;
-  to: OrderStatus;
+  /** The event the move writes; its type names the status the order moves to (`order.placed`: placed). */
+  event: OrderEvent;
   /** Who moved it, for the history: `worker`, `reconciler`, `customer:<id>`, `admin:<id>`, `seller:<id>`. */
   actor: string;
-  totalPrice?: string;
-  itemsCount?: number;
-  failureReason?: FailureReason;
+  /** What the order keeps of a failure for its readers (the shortages; who rejected it; why it expired). */
   failureDetails?: unknown;
 }
 
@@ -17,9 +17,8 @@ export interface Transition {
 export const TRANSITION_ORDERS = statement(
   'order_transitions',
   `WITH v AS (
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::numeric[], $5::int[], $6::text[], $7::jsonb[], $8::text[])
-         AS v(order_id, status, sources, total_price, items_count, failure_reason, failure_details, actor)),
-     previous AS (SELECT o.id, o.status FROM orders o JOIN v ON o.id = v.order_id),
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::numeric[], $5::int[], $6::text[], $7::jsonb[], $8::text[], $9::jsonb[])
+         AS v(order_id, status, sources, total_price, items_count, failure_reason, failure_details, actor, event)),
      moved AS (
        UPDATE orders o SET status = v.status, updated_at = now(),
               total_price = COALESCE(v.total_price, o.total_price), items_count = COALESCE(v.items_count, o.items_count),
@@ -27,34 +26,22 @@ export const TRANSITION_ORDERS = statement(
               failure_details = COALESCE(v.failure_details, o.failure_details)
          FROM v
         WHERE o.id = v.order_id AND o.status = ANY(string_to_array(v.sources, ','))
-        RETURNING o.id, o.user_id, o.status, o.total_price, o.items_count, o.failure_reason, o.failure_details, o.traceparent, v.actor),
+        RETURNING o.id, o.user_id, o.status, o.traceparent, v.actor, v.event),
      history AS (
        INSERT INTO order_status_history (order_id, status, actor) SELECT id, status, actor FROM moved),
      event AS (
        INSERT INTO outbox_events (type, user_id, aggregate_id, traceparent, data)
-       SELECT 'order.' || m.status, m.user_id, m.id::text, m.traceparent, CASE m.status
-         WHEN 'placed' THEN jsonb_build_object(
-           'order_id', m.id, 'total_price', m.total_price::text, 'items_count', m.items_count,
-           'items', (SELECT jsonb_agg(jsonb_build_object('product_id', i.product_id, 'quantity', i.quantity,
-                                                         'unit_price', i.unit_price::text) ORDER BY i.product_id)
-                       FROM order_items i WHERE i.order_id = m.id))
-         WHEN 'failed' THEN jsonb_build_object(
-           'order_id', m.id, 'failure_reason', m.failure_reason,
-           'products', coalesce(m.failure_details -> 'products', '[]'::jsonb))
-         WHEN 'cancelled' THEN jsonb_build_object(
-           'order_id', m.id, 'previous_status', (SELECT p.status FROM previous p WHERE p.id = m.id),
-           'total_price', m.total_price::text, 'items_count', m.items_count)
-         ELSE jsonb_build_object('order_id', m.id)
-       END FROM moved m ORDER BY m.id)
+       SELECT 'order.' || m.status, m.user_id, m.id::text, m.traceparent, m.event FROM moved m ORDER BY m.id)
      SELECT id FROM moved`,
 );
 
 /**
- * Moves an order to `to` if the state machine allows it from its current
- * status, and writes the status-history row and the `order.<to>` ML event —
+ * Moves an order to its event's status if the state machine allows it from
+ * its current status, and writes the status-history row and the event —
  * one statement, so the guard (`status = ANY(allowed sources)`), the history
- * and the event cannot drift apart. The event's data is taken from the rows
- * the transaction wrote (shapes in shared/events/event-catalogue.ts).
+ * and the event cannot drift apart. The event comes built and typed by the
+ * catalogue (shared/orders/order-events.ts); the order's totals and failure
+ * are taken from it.
  * Returns false when the order was not in a status that allows the move.
  */
 export async function transitionOrder(tx: Tx, move: Transition): Promise<boolean> {
@@ -70,14 +57,21 @@ export async function transitionOrders(tx: Tx, moves: Transition[]): Promise<Set
 
 /** TRANSITION_ORDERS' parameters: the moves as parallel arrays (one `unnest`). */
 export function transitionValues(moves: Transition[]): unknown[] {
+  const placed = (move: Transition) => (move.event.type === 'order.placed' ? move.event.data : null);
   return [
     moves.map((move) => move.orderId),
-    moves.map((move) => move.to),
-    moves.map((move) => sourcesOf(move.to).join(',')),
-    moves.map((move) => move.totalPrice ?? null),
-    moves.map((move) => move.itemsCount ?? null),
-    moves.map((move) => move.failureReason ?? null),
+    moves.map((move) => statusOf(move.event)),
+    moves.map((move) => sourcesOf(statusOf(move.event)).join(',')),
+    moves.map((move) => placed(move)?.total_price ?? null),
+    moves.map((move) => placed(move)?.items_count ?? null),
+    moves.map((move) => (move.event.type === 'order.failed' ? move.event.data.failure_reason : null)),
     moves.map((move) => (move.failureDetails === undefined ? null : JSON.stringify(move.failureDetails))),
     moves.map((move) => move.actor),
+    moves.map((move) => JSON.stringify(move.event.data)),
   ];
+}
+
+/** The status an `order.<status>` event moves its order to. */
+function statusOf(event: OrderEvent): OrderStatus {
+  return event.type.slice('order.'.length) as OrderStatus;
 }

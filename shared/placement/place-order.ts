@@ -4,6 +4,7 @@ import { batchWithFallback, type BatchLimits } from '../async/batch-while-busy';
 import type { Database } from '../db/database';
 import { inTransaction, type Tx } from '../db/transaction';
 import type { FailureReason, OrderStatus } from '../domain/order-status';
+import { orderFailed, orderPlaced } from '../orders/order-events';
 import { orderStatusesOf } from '../orders/order-repository';
 import { transitionOrders, type Transition } from '../orders/order-status-repository';
 import { lockProductsForSale, type ProductForSale } from '../products/product-repository';
@@ -124,12 +125,12 @@ export function priceGroup(plan: GroupPlan, locked: ProductForSale[], actor: str
     for (const item of pricing.items) stock.get(item.productId)!.stock -= item.quantity;
     fulfilments.push({ orderId: order.id, items: pricing.items, cartLineIds: order.lines.map((line) => line.id) });
     plan.outcomes.set(order.id, { status: 'placed', totalPrice: pricing.totalPrice, itemsCount: pricing.itemsCount });
-    plan.moves.push({ orderId: order.id, to: 'placed', actor, totalPrice: pricing.totalPrice, itemsCount: pricing.itemsCount });
+    plan.moves.push({ orderId: order.id, event: orderPlaced(order.id, pricing), actor });
   }
   return { ...plan, fulfilments };
 }
 
 function failIn(plan: GroupPlan, orderId: string, actor: string, reason: FailureReason, details: FailureDetails): void {
   plan.outcomes.set(orderId, { status: 'failed', reason, details });
-  plan.moves.push({ orderId, to: 'failed', actor, failureReason: reason, failureDetails: details });
+  plan.moves.push({ orderId, event: orderFailed(orderId, reason, details.products), actor, failureDetails: details });
 }

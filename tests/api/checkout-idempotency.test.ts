@@ -126,7 +126,7 @@ describe('checkout with an Idempotency-Key: the same key and body replay the ord
     expectError(blocked, 409, 'CHECKOUT_IN_PROGRESS');
     expect(blocked.body).toMatchObject({ order_id: oldId });
 
-    await moveOrder(oldId, 'failed', { failureReason: 'OUT_OF_STOCK', failureDetails: { products: [] } });
+    await moveOrder(oldId, 'failed', { failure: { reason: 'OUT_OF_STOCK', details: { products: [] } } });
     // a failed order leaves the cart as it was, so the same body checks out again
     const res = await api.checkout(user, CHECKOUT_BODY, headers);
     expect(res.status).toBe(202);

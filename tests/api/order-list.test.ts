@@ -46,7 +46,7 @@ describe("listing a customer's orders: GET /api/orders", () => {
   it('?status= keeps only the orders in that status', async () => {
     const user = newUser();
     const ids = await ordersFor(user, 3);
-    await moveOrder(ids[2]!, 'failed', { failureReason: 'PROCESSING_ERROR', failureDetails: {} });
+    await moveOrder(ids[2]!, 'failed', { failure: { reason: 'PROCESSING_ERROR', details: {} } });
 
     const statusIds = async (status: string) =>
       (await api.listOrders(user, `?status=${status}`)).body.orders.map((order) => order.order_id);

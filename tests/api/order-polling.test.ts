@@ -1,3 +1,4 @@
+import { lifecycleFor } from '../support/order-lifecycle';
 import { randomUUID } from 'node:crypto';
 import { newUser } from '../support/actors';
 import { expectError, timed } from '../support/expectations';
@@ -10,7 +11,8 @@ describe('long-polling an order: GET /api/orders/:id?wait=N answers on the chang
   const t = useTestApp();
   const api = routesFor(t.api);
   const given = givenFor(t.api);
-  const { moveOrder, placeFromCart } = dbFor(t);
+  const { moveOrder } = dbFor(t);
+  const { place } = lifecycleFor(t);
 
   it('?wait=1 on a pending order answers after about a second, still pending', async () => {
     const { user } = await given.userWithCart();
@@ -27,7 +29,7 @@ describe('long-polling an order: GET /api/orders/:id?wait=N answers on the chang
     const { user } = await given.userWithCart();
     const orderId = await given.checkoutOk(user);
     const mover = new Promise<void>((resolve, reject) => {
-      setTimeout(() => placeFromCart(orderId, user.id).then(resolve, reject), 300);
+      setTimeout(() => place(orderId).then(resolve, reject), 300);
     });
     const { result, ms } = await timed(() => api.getOrder(user, orderId, '?wait=10'));
     await mover;

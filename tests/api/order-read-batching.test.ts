@@ -1,7 +1,7 @@
+import { lifecycleFor } from '../support/order-lifecycle';
 import { randomUUID } from 'node:crypto';
 import { newUser, type Actor } from '../support/actors';
 import { committedTransactionsDuring } from '../support/committed-transactions';
-import { dbFor } from '../support/db';
 import { givenFor } from '../support/given';
 import { routesFor } from '../support/routes';
 import { useTestApp } from '../support/test-app';
@@ -17,7 +17,7 @@ describe('order polls read together', () => {
   const t = useTestApp({ ORDER_READS_IN_FLIGHT: '1', DB_POOL_MAX: '1' });
   const api = routesFor(t.api);
   const given = givenFor(t.api);
-  const { placeFromCart } = dbFor(t);
+  const { place } = lifecycleFor(t);
 
   it('15 concurrent polls cost at most 3 reads, and each gets what it would alone: owners their order, anyone else and unknown ids 404', async () => {
     const owners: Array<{ user: Actor; orderId: string }> = [];
@@ -25,7 +25,7 @@ describe('order polls read together', () => {
       const { user } = await given.userWithCart(i + 1);
       owners.push({ user, orderId: await given.checkoutOk(user) });
     }
-    await placeFromCart(owners[0]!.orderId, owners[0]!.user.id);
+    await place(owners[0]!.orderId);
     const alone = await Promise.all(owners.map(async ({ user, orderId }) => (await api.getOrder(user, orderId)).body));
     const onePoll = await committedTransactionsDuring(t, () => api.getOrder(owners[0]!.user, owners[0]!.orderId));
     expect(onePoll.transactions).toBe(1);

@@ -1,3 +1,4 @@
+import { lifecycleFor } from '../support/order-lifecycle';
 import { randomUUID } from 'node:crypto';
 import { admin, ANONYMOUS, newUser } from '../support/actors';
 import { expectError, ISO_UTC, timed } from '../support/expectations';
@@ -11,7 +12,8 @@ describe('reading an order: GET /api/orders/:id', () => {
   const t = useTestApp();
   const api = routesFor(t.api);
   const given = givenFor(t.api);
-  const { snapshot, moveOrder, placeFromCart } = dbFor(t);
+  const { snapshot, moveOrder } = dbFor(t);
+  const { place } = lifecycleFor(t);
 
   it('the owner sees the pending order in the contract shape, with Retry-After', async () => {
     const { user } = await given.userWithCart();
@@ -47,7 +49,7 @@ describe('reading an order: GET /api/orders/:id', () => {
     await given.cart(user, mug.id, 2);
     await given.cart(user, pen.id, 3);
     const orderId = await given.checkoutOk(user);
-    await placeFromCart(orderId, user.id);
+    await place(orderId);
     // the snapshot keeps the price it was sold at
     expect((await api.patchProduct(admin(), mug.id, { price: '25.00' })).status).toBe(200);
 
@@ -75,7 +77,7 @@ describe('reading an order: GET /api/orders/:id', () => {
     const { user, product } = await given.userWithCart();
     const orderId = await given.checkoutOk(user);
     const details = { products: [{ product_id: product.id, requested: 1, available: 0 }] };
-    await moveOrder(orderId, 'failed', { failureReason: 'OUT_OF_STOCK', failureDetails: details });
+    await moveOrder(orderId, 'failed', { failure: { reason: 'OUT_OF_STOCK', details } });
 
     const res = await api.getOrder(user, orderId);
     expect(res.status).toBe(200);

@@ -1,4 +1,5 @@
 import { cancelOrder } from '../../shared/orders/order-service';
+import { orderMoved } from '../../shared/orders/order-events';
 import { transitionOrder } from '../../shared/orders/order-status-repository';
 import { placeOrder } from '../../shared/placement/place-order';
 import { expirePendingOrders } from '../../shared/orders/expire-pending-orders';
@@ -180,7 +181,7 @@ describe('ML events of checkout and orders: every move emits its event, once', (
     const before = await outboxOf(user.id);
 
     const moved = await t.app.db.transaction((transaction) =>
-      transitionOrder({ db: t.app.db, transaction }, { orderId, to: 'delivered', actor: 'admin:test' }),
+      transitionOrder({ db: t.app.db, transaction }, { orderId, event: orderMoved(orderId, 'order.delivered'), actor: 'admin:test' }),
     );
 
     expect(moved).toBe(false);

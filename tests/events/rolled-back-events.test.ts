@@ -1,3 +1,4 @@
+import { orderMoved } from '../../shared/orders/order-events';
 import { transitionOrder } from '../../shared/orders/order-status-repository';
 import { placeOrder } from '../../shared/placement/place-order';
 import { newUser } from '../support/actors';
@@ -93,7 +94,7 @@ describe('ML events: a change that rolls back emits nothing', () => {
 
     let movedInside: boolean | undefined;
     const attempt = t.app.db.transaction(async (transaction) => {
-      movedInside = await transitionOrder({ db: t.app.db, transaction }, { orderId, to: 'shipped', actor: 'admin:test' });
+      movedInside = await transitionOrder({ db: t.app.db, transaction }, { orderId, event: orderMoved(orderId, 'order.shipped'), actor: 'admin:test' });
       throw new Error('carrier API failed after the status change');
     });
 

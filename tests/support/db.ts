@@ -1,6 +1,9 @@
-import { QueryTypes } from 'sequelize';
-import type { OrderStatus } from '../../shared/domain/order-status';
-import { transitionOrder, type Transition } from '../../shared/orders/order-status-repository';
+import type { FailureReason, OrderStatus } from '../../shared/domain/order-status';
+import type { Shortage } from '../../shared/domain/shortage';
+import { statusChangeEvent } from '../../shared/orders/change-order-status';
+import { orderFailed } from '../../shared/orders/order-events';
+import { lockOrder } from '../../shared/orders/order-repository';
+import { transitionOrder } from '../../shared/orders/order-status-repository';
 import type { ApiResponse } from './api-client';
 import { expectStockConserved } from './invariants';
 import type { CartRow, OrderJson, OrderPage, OutboxRow, StatusHistoryRow } from './rows';
@@ -119,43 +122,24 @@ export function dbFor(t: TestApp) {
     return rows.map((row) => row.id);
   }
 
-  /** Moves an order through `transitionOrder` in its own transaction, as the worker or an admin would. */
-  async function moveOrder(orderId: string, to: OrderStatus, extra: Partial<Transition> = {}): Promise<void> {
+  /**
+   * Moves an order through `transitionOrder` in its own transaction, with the event a person's move writes (or, with
+   * `failure`, the placement's or the reconciler's failure), as an admin, the worker or the reconciler would.
+   */
+  async function moveOrder(
+    orderId: string,
+    to: Exclude<OrderStatus, 'pending' | 'placed'>,
+    { actor = 'test', failure }: { actor?: string; failure?: { reason: FailureReason; details: { products?: Shortage[] } } } = {},
+  ): Promise<void> {
     const { db } = t.app;
-    const moved = await db.transaction((transaction) => transitionOrder({ db, transaction }, { orderId, to, actor: 'test', ...extra }));
+    const moved = await db.transaction(async (transaction) => {
+      const tx = { db, transaction };
+      const order = (await lockOrder(tx, orderId))!;
+      const event = failure ? orderFailed(orderId, failure.reason, failure.details.products) : statusChangeEvent(order, to);
+      return transitionOrder(tx, { orderId, event, actor, failureDetails: failure?.details });
+    });
     expect(moved).toBe(true);
     // as every process that changes an order does after its commit: wake the long-polls
-    await t.app.announceStatusChanges([orderId]);
-  }
-
-  /** What the worker's placement does, in one transaction: snapshot the cart into order_items, take stock, clear the cart, mark placed. */
-  async function placeFromCart(orderId: string, userId: string): Promise<void> {
-    const { db } = t.app;
-    await db.transaction(async (transaction) => {
-      await db.query(
-        `INSERT INTO order_items (order_id, product_id, name, unit_price, quantity, line_total)
-         SELECT $1, p.id, p.name, p.price, c.quantity, p.price * c.quantity
-           FROM cart_items c JOIN products p ON p.id = c.product_id WHERE c.user_id = $2`,
-        { bind: [orderId, userId], transaction },
-      );
-      await db.query(
-        `UPDATE products p SET stock = p.stock - i.quantity FROM order_items i WHERE i.order_id = $1 AND p.id = i.product_id`,
-        { bind: [orderId], transaction },
-      );
-      await db.query('DELETE FROM cart_items WHERE user_id = $1', { bind: [userId], transaction });
-      const [totals] = await db.query<{ total: string; count: number }>(
-        'SELECT sum(line_total)::text AS total, sum(quantity)::int AS count FROM order_items WHERE order_id = $1',
-        { type: QueryTypes.SELECT, bind: [orderId], transaction },
-      );
-      const moved = await transitionOrder({ db, transaction }, {
-        orderId,
-        to: 'placed',
-        actor: 'worker',
-        totalPrice: totals!.total,
-        itemsCount: totals!.count,
-      });
-      expect(moved).toBe(true);
-    });
     await t.app.announceStatusChanges([orderId]);
   }
 
@@ -175,7 +159,6 @@ export function dbFor(t: TestApp) {
     orderState,
     newestFirst,
     moveOrder,
-    placeFromCart,
     /** initial = current + everything in placed, shipped or delivered orders (cancelled orders gave theirs back). */
     expectStockConserved: (productId: string, initial: number) => expectStockConserved(sql, productId, initial),
   };

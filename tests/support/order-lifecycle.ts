@@ -43,9 +43,10 @@ export function lifecycleFor(t: TestApp) {
     return res.body;
   }
 
-  /** Places a pending order in-process with the worker's own transaction. */
+  /** Places a pending order in-process with the worker's own transaction, then wakes its long-polls as the worker does. */
   async function place(orderId: string): Promise<void> {
     expect(await placeOrder(t.app.db, orderId)).toMatchObject({ status: 'placed' });
+    await t.app.announceStatusChanges([orderId]);
   }
 
   return {
