@@ -7,6 +7,7 @@ export const POLL_AFTER_SECONDS = 1;
 export function clientGone(request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const gone = new AbortController();
   if (request.raw.socket?.destroyed) gone.abort();
-  else reply.raw.once('close', () => gone.abort());
+  // 'close' comes after every answer too: an answer sent in full aborts nothing (an abort builds an AbortError)
+  else reply.raw.once('close', () => reply.raw.writableFinished || gone.abort());
   return gone.signal;
 }
