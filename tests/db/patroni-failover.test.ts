@@ -2,7 +2,7 @@ import { startPatroniCluster, type PatroniCluster, type PatroniNode } from '../.
 import { prepareDatabase } from '../../shared/db/migrate';
 import { checkoutBurst, expectAllFinalAndPublished, shoppersWithCarts } from '../support/checkout-burst';
 import { givenFor } from '../support/given';
-import { startStack, type Stack } from '../support/stack';
+import { startStack, type Stack, stopStackAndServers } from '../support/stack';
 
 jest.setTimeout(240_000);
 
@@ -29,14 +29,7 @@ describe('across a Patroni primary failover', () => {
     );
     await Promise.all([stack.startWorker(), stack.startWorker()]);
   });
-  afterAll(async () => {
-    // the servers this file started stop even when the stack's own teardown fails
-    try {
-      await stack?.stop();
-    } finally {
-      await cluster?.stop();
-    }
-  });
+  afterAll(() => stopStackAndServers(stack, cluster));
 
   it('a checkout is placed through HAProxy', async () => {
     const { user } = await given.userWithCart(1);

@@ -3,7 +3,7 @@ import { deleteQueueKeys } from '../../deploy/local/queue-keys';
 import { checkoutBurst, expectAllFinalAndPublished, shoppersWithCarts } from '../support/checkout-burst';
 import { givenFor } from '../support/given';
 import { routesFor } from '../support/routes';
-import { startStack, type Stack } from '../support/stack';
+import { startStack, type Stack, stopStackAndServers } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -30,14 +30,7 @@ describe('through PgBouncer in transaction mode', () => {
       RECONCILER_INTERVAL_MS: '500',
     }));
   });
-  afterAll(async () => {
-    // the servers this file started stop even when the stack's own teardown fails
-    try {
-      await stack?.stop();
-    } finally {
-      await pgbouncer?.stop();
-    }
-  });
+  afterAll(() => stopStackAndServers(stack, pgbouncer));
 
   it('the reconciler enqueues a pending order whose job Redis lost, and a long-poll on it is answered when it is placed', async () => {
     const { user } = await given.userWithCart(2);

@@ -4,7 +4,7 @@ import { spawnService } from '../../deploy/local/service-process';
 import { admin } from '../support/actors';
 import { checkoutBurst, expectAllFinalAndPublished, shoppersWithCarts } from '../support/checkout-burst';
 import { givenFor } from '../support/given';
-import { startStack, type Stack } from '../support/stack';
+import { startStack, type Stack, stopStackAndServers } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -26,14 +26,7 @@ describe('on a Redis Cluster', () => {
     stack = await startStack({ ...cluster.env, REDIS_URL: '', QUEUE_PREFIX: tag, ML_EVENTS_STREAM: `${tag}:ml:events` });
     await Promise.all([stack.startWorker(), stack.startWorker()]);
   });
-  afterAll(async () => {
-    // the servers this file started stop even when the stack's own teardown fails
-    try {
-      await stack?.stop();
-    } finally {
-      await cluster?.stop();
-    }
-  });
+  afterAll(() => stopStackAndServers(stack, cluster));
 
   it('a checkout is placed, Bull Board lists the queue, and events:tail reads the stream', async () => {
     const { user, product } = await given.userWithCart(2);

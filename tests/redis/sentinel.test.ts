@@ -1,7 +1,7 @@
 import { startSentinelGroup, type SentinelGroup } from '../../deploy/local/redis-sentinel';
 import { checkoutBurst, expectAllFinalAndPublished, shoppersWithCarts } from '../support/checkout-burst';
 import { givenFor } from '../support/given';
-import { startStack, type Stack } from '../support/stack';
+import { startStack, type Stack, stopStackAndServers } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -23,14 +23,7 @@ describe('on Redis behind Sentinel', () => {
     stack = await startStack({ ...group.env, REDIS_URL: '', ML_EVENTS_DURABILITY: 'replica' });
     await Promise.all([stack.startWorker(), stack.startWorker()]);
   });
-  afterAll(async () => {
-    // the servers this file started stop even when the stack's own teardown fails
-    try {
-      await stack?.stop();
-    } finally {
-      await group?.stop();
-    }
-  });
+  afterAll(() => stopStackAndServers(stack, group));
 
   it('a checkout is placed and its events reach the stream', async () => {
     const { user, product } = await given.userWithCart(2);

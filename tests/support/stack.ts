@@ -123,6 +123,18 @@ export async function startStack(overrides: StackOverrides = {}, { database }: {
   return stack;
 }
 
+/** Stops `stack`, then the servers a test file started under it: these stop even when the stack's own teardown fails. */
+export async function stopStackAndServers(
+  stack: Stack | undefined,
+  ...servers: Array<{ stop: () => Promise<void> } | undefined>
+): Promise<void> {
+  try {
+    await stack?.stop();
+  } finally {
+    for (const server of servers) await server?.stop();
+  }
+}
+
 /**
  * A stack for one test file, started in beforeAll and stopped in afterAll; the Stack it returns reaches the started
  * one (use it inside hooks and tests).
