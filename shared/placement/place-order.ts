@@ -40,7 +40,8 @@ export async function placeOrder(db: Database, orderId: string, actor = 'worker'
  * only its own order and leaves its cart); take the stock, write the items
  * and clear the cart lines of every placed order (one statement); move every
  * order to placed or failed with its history row and event (one statement);
- * COMMIT. Five round trips whatever the group's size. Safe to run twice: the
+ * COMMIT. Four round trips whatever the group's size (BEGIN goes with the
+ * first statement, the moves with the fulfilment). Safe to run twice: the
  * second run skips. Resolves with each order's outcome, in the order given.
  */
 export async function placeOrders(db: Database, orderIds: string[], actor = 'worker'): Promise<PlacementOutcome[]> {
@@ -80,8 +81,11 @@ async function placeGroup(tx: Tx, orderIds: string[], actor: string): Promise<Ma
   const plan = planGroup(orderIds, await lockOrdersAndCarts(tx, orderIds), actor);
   const products = plan.productIds.length > 0 ? await lockProductsForSale(tx, plan.productIds) : [];
   const { fulfilments, moves, outcomes } = priceGroup(plan, products, actor);
-  await fulfilOrders(tx, fulfilments);
-  await transitionOrders(tx, moves);
+  // one round trip for both: the connection pipelines, so the moves go out right behind the fulfilment; a fulfilment
+  // that fails, or takes less stock than it asked for, fails the transaction, the moves with it
+  const [fulfilled, moved] = await Promise.allSettled([fulfilOrders(tx, fulfilments), transitionOrders(tx, moves)]);
+  if (fulfilled.status === 'rejected') throw fulfilled.reason;
+  if (moved.status === 'rejected') throw moved.reason;
   return outcomes;
 }
 

@@ -476,6 +476,32 @@ describe('placeOrder (worker placement, one transaction)', () => {
       expect(transactions.length).toBeLessThan(12);
       expect(await stockOf(product)).toBe(1_000 - 12);
     });
+
+    it('a fulfilment that takes less stock than it asked for rolls the whole group back: no order moves, no item, no event', async () => {
+      const product = await createProduct('3.00', 10);
+      const orders = [await pendingOrder([[product, 1]]), await pendingOrder([[product, 2]])];
+      // stands for a lock that was missed: the stock update of this product is skipped, so the guarded update takes nothing
+      const trigger = `skip_stock_${randomUUID().slice(0, 8)}`;
+      await t.sql(`CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'`);
+      await t.sql(
+        `CREATE TRIGGER ${trigger} BEFORE UPDATE OF stock ON products FOR EACH ROW WHEN (OLD.id = '${product}') EXECUTE FUNCTION ${trigger}()`,
+      );
+      try {
+        await expect(placeOrders(db(), orders.map((order) => order.orderId))).rejects.toThrow('stock changed under the placement lock');
+      } finally {
+        await t.sql(`DROP TRIGGER ${trigger} ON products`);
+        await t.sql(`DROP FUNCTION ${trigger}()`);
+      }
+
+      for (const { user, orderId } of orders) {
+        expect((await orderRow(orderId)).status).toBe('pending');
+        expect((await history(orderId)).map((row) => row.status)).toEqual(['pending']);
+        expect(await eventsOf(orderId)).toEqual([]);
+        expect(await orderItems(orderId)).toEqual([]);
+        expect(await cartOf(user)).toHaveLength(1);
+      }
+      expect(await stockOf(product)).toBe(10);
+    });
   });
 
   /** Waits until some backend of this database is blocked on a row lock (the placement reached the held product). */
