@@ -101,7 +101,9 @@ export function orderWaiter(db: Database, { reads, maxPerUser, maxPerProcess }: 
           new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), waitMs))),
           new Promise<'left'>((resolve) => {
             onAbort = () => resolve('left');
-            signal?.addEventListener('abort', onAbort, { once: true });
+            // the client may have left during the first read: its abort has come already
+            if (signal?.aborted) resolve('left');
+            else signal?.addEventListener('abort', onAbort, { once: true });
           }),
         ]);
         // the client left (nobody reads the answer), or the process is closing (its database with it)

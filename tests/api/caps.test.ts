@@ -101,4 +101,18 @@ describe('long-poll caps and sharing', () => {
     client.destroy();
     await waitFor('the waiter to be dropped', async () => waiting() === 0, { timeoutMs: 5_000 });
   });
+
+  it('a client that leaves during the first read is not waited for', async () => {
+    const shopper = newUser();
+    const orderId = await pendingOrderOf(shopper);
+    const gone = new AbortController();
+    const started = Date.now();
+    // registered at once, then the order is read: the client leaves while that read is on its way
+    const answer = t.app.orderWaiter.read(orderId, shopper.id, { waitMs: 20_000, signal: gone.signal });
+    gone.abort();
+
+    expect((await answer).status).toBe('pending');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(waiting()).toBe(0);
+  });
 });
