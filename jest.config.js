@@ -39,5 +39,9 @@ module.exports = {
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
   // integration tests wait on PostgreSQL and Redis more than on the CPU
   maxWorkers: 3,
+  // a worker that has grown past this after a test file is replaced by a fresh one: each file loads its own copy of
+  // the service's modules, V8 collects them late, and a worker with hundreds of MB of heap can take longer than jest's
+  // 500 ms to exit at the end ("A worker process has failed to exit gracefully")
+  workerIdleMemoryLimit: '400MB',
   testTimeout: 30_000,
 };
