@@ -146,7 +146,9 @@ export interface LineChange<T> {
   line: T | null;
 }
 
-const SET_LINE_QUANTITY = `WITH ${PENDING},
+const SET_LINE_QUANTITY = statement(
+  'cart_set_line_quantity',
+  `WITH ${PENDING},
    previous AS (SELECT id, quantity FROM cart_items
                  WHERE id = $2 AND user_id = $1 AND NOT EXISTS (SELECT 1 FROM pending) FOR UPDATE),
    line AS (
@@ -156,35 +158,31 @@ const SET_LINE_QUANTITY = `WITH ${PENDING},
    changed AS (SELECT l."productId" AS product_id, l.quantity - p.quantity AS moved, l.quantity AS line_quantity,
                       l."unitPrice" AS unit_price FROM line l, previous p),
    ${cartEvent('changed')}
-   SELECT (SELECT id FROM pending) AS "pendingOrderId", l.* FROM (SELECT 1) AS one LEFT JOIN line l ON true`;
+   SELECT (SELECT id FROM pending) AS "pendingOrderId", l.* FROM (SELECT 1) AS one LEFT JOIN line l ON true`,
+);
 
 /** Sets a line's quantity and writes its cart event, unless a checkout is pending or the line is not the user's. */
-export async function setCartLineQuantity({ db, transaction }: Tx, userId: string, lineId: string, quantity: number): Promise<LineChange<CartLineRecord>> {
-  const [row] = await db.query<CartLineRecord & { pendingOrderId: string | null }>(SET_LINE_QUANTITY, {
-    type: QueryTypes.SELECT,
-    bind: [userId, lineId, quantity],
-    transaction,
-  });
+export async function setCartLineQuantity(tx: Tx, userId: string, lineId: string, quantity: number): Promise<LineChange<CartLineRecord>> {
+  const [row] = await rows<CartLineRecord & { pendingOrderId: string | null }>(tx, SET_LINE_QUANTITY, [userId, lineId, quantity]);
   const { pendingOrderId, ...line } = row!;
   return { pendingOrderId, line: line.id ? line : null };
 }
 
-const DELETE_LINE = `WITH ${PENDING},
+const DELETE_LINE = statement(
+  'cart_delete_line',
+  `WITH ${PENDING},
    line AS (
      DELETE FROM cart_items c USING products p
       WHERE c.id = $2 AND c.user_id = $1 AND p.id = c.product_id AND NOT EXISTS (SELECT 1 FROM pending)
       RETURNING c.product_id, c.quantity, p.price),
    removed AS (SELECT product_id, -quantity AS moved, 0 AS line_quantity, price AS unit_price FROM line),
    ${cartEvent('removed')}
-   SELECT (SELECT id FROM pending) AS "pendingOrderId", l.product_id AS "productId" FROM (SELECT 1) AS one LEFT JOIN line l ON true`;
+   SELECT (SELECT id FROM pending) AS "pendingOrderId", l.product_id AS "productId" FROM (SELECT 1) AS one LEFT JOIN line l ON true`,
+);
 
 /** Deletes a line and writes its cart event, unless a checkout is pending or the line is not the user's. */
-export async function deleteCartLine({ db, transaction }: Tx, userId: string, lineId: string): Promise<LineChange<{ productId: string }>> {
-  const [row] = await db.query<{ pendingOrderId: string | null; productId: string | null }>(DELETE_LINE, {
-    type: QueryTypes.SELECT,
-    bind: [userId, lineId],
-    transaction,
-  });
+export async function deleteCartLine(tx: Tx, userId: string, lineId: string): Promise<LineChange<{ productId: string }>> {
+  const [row] = await rows<{ pendingOrderId: string | null; productId: string | null }>(tx, DELETE_LINE, [userId, lineId]);
   const { pendingOrderId, productId } = row!;
   return { pendingOrderId, line: productId ? { productId } : null };
 }
