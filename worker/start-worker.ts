@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { probe } from '../shared/async/with-timeout';
 import type { Config } from '../shared/config/config-schema';
-import { createDatabase, pingDatabase } from '../shared/db/database';
+import { createDatabase, openFirstConnection, pingDatabase } from '../shared/db/database';
 import { workerPoolMax } from '../shared/db/pool-size';
-import { announceStatusChanges } from '../shared/orders/status-announcements';
+import { statusAnnouncer } from '../shared/orders/status-announcements';
 import { checkoutJobs, createCheckoutQueue } from '../shared/queue/checkout-queue';
 import { closeRedis, createRedis, reportTrouble } from '../shared/redis/redis-connection';
 import { CheckoutConsumer } from './checkout/checkout-consumer';
@@ -34,6 +34,9 @@ export interface RunningWorker {
   metricsPort: number | undefined;
 }
 
+/** How long start-up waits for PostgreSQL's first connection before going on without it. */
+const FIRST_CONNECTION_WAIT_MS = 2_000;
+
 /**
  * A worker: consumes the checkout queue (WORKER_CONCURRENCY jobs at once),
  * runs the reconciler and the outbox relay, and serves /metrics and /health.
@@ -50,13 +53,14 @@ export async function startWorker(config: Config, log: Logger, options: StartWor
   const queueConnection = createRedis(config.redis, 'blocking', 'checkout-worker-queue');
   // the relay's own: a durability wait (WAIT/WAITAOF) must not hold up the queue's commands
   const relayConnection = createRedis(config.redis, 'blocking', 'checkout-relay');
+  // while Redis connects: the pool's first connection, so that the first job does not open it
+  if (!(await openFirstConnection(db, FIRST_CONNECTION_WAIT_MS))) log.warn('PostgreSQL did not answer at start-up; the pool connects on demand');
 
   const queue = createCheckoutQueue(queueConnection, config.QUEUE_PREFIX);
   const metrics = createWorkerMetrics(db, queue, queueConnection, options.processMetrics);
-  const announce = (orderIds: string[]) =>
-    void announceStatusChanges(queueConnection, config.QUEUE_PREFIX, orderIds).catch((error: unknown) =>
-      log.warn({ err: error, order_ids: orderIds }, 'status change not announced; waiters re-read it'),
-    );
+  const announce = statusAnnouncer(queueConnection, config.QUEUE_PREFIX, (error, orderIds) =>
+    log.warn({ err: error, order_ids: orderIds }, 'status change not announced; waiters re-read it'),
+  );
   const consumer = new CheckoutConsumer(config, queue, createCheckoutProcessor(
       groupingPlacer(db, { maxInFlight: config.PLACEMENT_GROUPS_IN_FLIGHT, maxBatch: config.PLACEMENT_GROUP_MAX }),
       log,

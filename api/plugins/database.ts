@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../shared/config/config-schema';
-import { createDatabase, type Database } from '../../shared/db/database';
+import { createDatabase, openFirstConnection, type Database } from '../../shared/db/database';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,7 +10,10 @@ declare module 'fastify' {
   }
 }
 
-/** External tier: the PostgreSQL pool. */
+/** How long start-up waits for the first connection before going on without it. */
+const FIRST_CONNECTION_WAIT_MS = 2_000;
+
+/** External tier: the PostgreSQL pool, its first connection opened at start-up (PostgreSQL down never blocks start-up). */
 export const databasePlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
     const db = createDatabase({
@@ -21,6 +24,9 @@ export const databasePlugin = fp(
     });
     app.decorate('db', db);
     app.addHook('onClose', () => db.close());
+    if (!(await openFirstConnection(db, FIRST_CONNECTION_WAIT_MS))) {
+      app.log.warn('PostgreSQL did not answer at start-up; the pool connects on demand');
+    }
   },
   { name: 'database' },
 );

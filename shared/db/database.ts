@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import pg from 'pg';
 import { Sequelize } from 'sequelize-typescript';
+import { withTimeout } from '../async/with-timeout';
 import { CONNECTION_SETTINGS, SERVER_KEEPALIVE_SQL } from './connection-settings';
 import { Product } from './models/product';
 import { createSession } from './session';
@@ -69,6 +70,19 @@ export function createDatabase({ url, poolMax, applicationName = 'checkout', pre
   });
   if (!preparedStatements) UNNAMED_STATEMENTS.add(db);
   return db;
+}
+
+/**
+ * Opens the pool's first connection now, waiting at most `timeoutMs`: Sequelize's first connection also reads the
+ * server's version and type OIDs (~60 ms on the bench machine), which would otherwise fall on the first request a new
+ * process answers. Never rejects: with PostgreSQL unreachable it resolves false after the wait, and the pool connects
+ * on demand later.
+ */
+export async function openFirstConnection(db: Database, timeoutMs: number): Promise<boolean> {
+  return withTimeout(timeoutMs, pingDatabase(db)).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Resolves when the database answers a trivial query (health checks). */

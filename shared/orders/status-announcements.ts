@@ -1,4 +1,8 @@
+import { batchWhileBusy } from '../async/batch-while-busy';
 import type { RedisClient } from '../redis/redis-connection';
+
+/** Order ids in one message at most (~37 bytes each). */
+const ANNOUNCED_TOGETHER_MAX = 500;
 
 /**
  * The Redis pub/sub channel on which order status changes are announced,
@@ -16,4 +20,28 @@ export function statusChannel(prefix: string): string {
  */
 export async function announceStatusChanges(redis: RedisClient, prefix: string, orderIds: string[]): Promise<void> {
   if (orderIds.length > 0) await redis.publish(statusChannel(prefix), orderIds.join(','));
+}
+
+/**
+ * `announceStatusChanges` for a process that changes many orders at once (the
+ * worker: a placement group's jobs all end at its commit): while one message
+ * is on its way, the orders announced meanwhile wait and go together in the
+ * next — one PUBLISH, and one wake-up of every API process, per group rather
+ * than per order. Never throws: a message Redis did not take goes to `onError`.
+ */
+export function statusAnnouncer(
+  redis: RedisClient,
+  prefix: string,
+  onError: (error: unknown, orderIds: string[]) => void,
+): (orderIds: string[]) => void {
+  const announce = batchWhileBusy(
+    async (orderIds: string[]) => {
+      await announceStatusChanges(redis, prefix, orderIds).catch((error: unknown) => onError(error, orderIds));
+      return orderIds.map(() => undefined);
+    },
+    { maxInFlight: 1, maxBatch: ANNOUNCED_TOGETHER_MAX },
+  );
+  return (orderIds) => {
+    for (const orderId of orderIds) void announce(orderId);
+  };
 }
