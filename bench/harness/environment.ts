@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Pool, type PoolConfig } from 'pg';
@@ -63,6 +65,8 @@ export class BenchEnvironment {
     readonly pool: Pool,
     readonly redis: RedisClient,
     readonly queue: ReturnType<typeof createCheckoutQueue>,
+    /** Where each service process's log goes (`<name>.log`); removed when the environment closes. */
+    readonly logDir: string,
   ) {}
 
   static async start(options: EnvironmentOptions): Promise<BenchEnvironment> {
@@ -88,6 +92,7 @@ export class BenchEnvironment {
       pool,
       redis,
       createCheckoutQueue(redis, prefix),
+      mkdtempSync(path.join(os.tmpdir(), `checkout-bench-logs-${run}-`)),
     );
     try {
       await environment.startApi();
@@ -103,7 +108,11 @@ export class BenchEnvironment {
     return `${this.prefix}:ml:events`;
   }
 
-  /** The environment of every API and worker process: production mode, the service's defaults otherwise. */
+  /**
+   * The environment of every API and worker process: production mode, the service's defaults otherwise — logging
+   * included (LOG_LEVEL info: a line per request), each process's standard output going to a file of its own in
+   * `logDir`, as to a deployment's log collector.
+   */
   get serviceEnv(): Record<string, string> {
     return {
       NODE_ENV: 'production',
@@ -112,7 +121,6 @@ export class BenchEnvironment {
       QUEUE_PREFIX: this.prefix,
       ML_EVENTS_STREAM: this.stream,
       JWT_SECRET: this.secret,
-      LOG_LEVEL: 'warn',
       MIGRATE_ON_START: 'false',
       WORKER_METRICS_PORT: '0',
     };
@@ -159,7 +167,7 @@ export class BenchEnvironment {
       `${count} worker process(es) consuming the queue`,
       async () => {
         const dead = started.find((worker) => worker.child.exitCode !== null || worker.child.signalCode !== null);
-        if (dead) throw new Error(`${dead.name} exited while starting:\n${dead.lines.slice(-20).join('\n')}`);
+        if (dead) throw new Error(`${dead.name} exited while starting:\n${this.lastLines(dead)}`);
         return (await this.queue.getWorkersCount()) >= before + count;
       },
       { timeoutMs: 60_000, intervalMs: 100 },
@@ -234,12 +242,28 @@ export class BenchEnvironment {
     await deleteDeploymentKeys(this.redis, { prefix: this.prefix, stream: this.stream }).catch(() => undefined);
     this.redis.disconnect();
     await this.pool.end().catch(() => undefined);
+    rmSync(this.logDir, { recursive: true, force: true });
     const admin = new Pool({ connectionString: `${this.options.pgServerUrl}/postgres`, max: 1 });
     try {
       await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(this.databaseName)} WITH (FORCE)`);
     } finally {
       await admin.end();
     }
+  }
+
+  private logFile(name: string): string {
+    return path.join(this.logDir, `${name}.log`);
+  }
+
+  /** What a process that failed to start last wrote: the end of its log, then of its standard error. */
+  private lastLines(service: ServiceProcess): string {
+    let log: string[] = [];
+    try {
+      log = readFileSync(this.logFile(service.name), 'utf8').trimEnd().split('\n');
+    } catch {
+      // no log written
+    }
+    return [...log.slice(-20), ...service.lines.slice(-20)].join('\n');
   }
 
   private entry(main: 'api/main' | 'worker/main'): string {
@@ -249,7 +273,7 @@ export class BenchEnvironment {
   /** A service process with the bench's environment (`env` laid over it), kept in `running`; none once closing. */
   private spawn(name: string, main: 'api/main' | 'worker/main', env: Record<string, string>): ServiceProcess {
     if (this.closing) throw new Error(`the bench environment is closed: ${name} not started`);
-    const service = spawnService(name, this.entry(main), { ...this.serviceEnv, ...env });
+    const service = spawnService(name, this.entry(main), { ...this.serviceEnv, ...env }, [], undefined, { logFile: this.logFile(name) });
     this.running.add(service);
     void service.exited.then(() => this.running.delete(service));
     return service;
@@ -257,10 +281,9 @@ export class BenchEnvironment {
 
   /**
    * The API with the bench's environment on a free port. Not startApiProcess:
-   * that one sets LOG_LEVEL=info to read the "listening" line, and info logs
-   * two lines per request; the bench runs the service at LOG_LEVEL=warn and
-   * waits for `GET /` to answer instead (and for the workers, for the queue
-   * to count their consumers).
+   * that one reads the "listening" line from the process's output, which the
+   * bench sends to a file instead; it waits for `GET /` to answer (and for
+   * the workers, for the queue to count their consumers).
    */
   private async startApi(): Promise<void> {
     const { process, url } = await this.spawnApi('api');
@@ -293,7 +316,7 @@ export class BenchEnvironment {
         `${name} to answer GET /`,
         async () => {
           if (api.child.exitCode !== null || api.child.signalCode !== null) {
-            throw new Error(`${name} exited while starting:\n${api.lines.slice(-20).join('\n')}`);
+            throw new Error(`${name} exited while starting:\n${this.lastLines(api)}`);
           }
           return fetch(`${url}/`).then(
             (response) => response.ok,

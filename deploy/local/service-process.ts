@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { SERVICE_NODE_FLAGS } from '../../shared/process/node-flags';
 
@@ -13,7 +14,7 @@ export type CommandWrap = (command: string, args: string[]) => { command: string
 export interface ServiceProcess {
   name: string;
   child: ChildProcess;
-  /** Every line the process wrote to stdout/stderr so far. */
+  /** Every line the process wrote to stdout/stderr so far (stderr only when its stdout goes to a log file). */
   lines: string[];
   /** Resolves with the first line (past or future) that matches. */
   waitForLine: (pattern: RegExp, timeoutMs?: number) => Promise<string>;
@@ -25,7 +26,8 @@ export interface ServiceProcess {
 
 /**
  * Runs `entry`, a file of the project: TypeScript sources with tsx (tests),
- * or compiled JavaScript under dist/ as `npm start` runs it.
+ * or compiled JavaScript under dist/ as `npm start` runs it. With `logFile`,
+ * its standard output (the JSON log) is appended to that file instead.
  */
 export function spawnService(
   name: string,
@@ -33,14 +35,22 @@ export function spawnService(
   env: Record<string, string>,
   args: string[] = [],
   wrap: CommandWrap = (command, commandArgs) => ({ command, args: commandArgs }),
+  { logFile }: { logFile?: string } = {},
 ): ServiceProcess {
   const runtime = entry.endsWith('.js') ? SERVICE_NODE_FLAGS : ['--import', 'tsx'];
   const launch = wrap(process.execPath, [...runtime, path.join(ROOT, entry), ...args]);
-  const child = spawn(launch.command, launch.args, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // a log file takes standard output as a deployment's log collector would: nothing is parsed or kept in this process
+  const logFd = logFile === undefined ? undefined : openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(launch.command, launch.args, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', logFd ?? 'pipe', 'pipe'],
+    });
+  } finally {
+    if (logFd !== undefined) closeSync(logFd);
+  }
   const lines: string[] = [];
   const listeners = new Set<(line: string) => void>();
   const collect = (stream: NodeJS.ReadableStream) => {
@@ -56,7 +66,7 @@ export function spawnService(
       }
     });
   };
-  collect(child.stdout!);
+  if (child.stdout) collect(child.stdout);
   collect(child.stderr!);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),

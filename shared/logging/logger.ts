@@ -52,6 +52,16 @@ export function logOptions(config: Pick<Config, 'LOG_LEVEL'>): LoggerOptions {
   };
 }
 
+/**
+ * Where a service process (API, worker) writes its log lines: standard output, written while the process goes on.
+ * A line is handed to a write of its own when none is under way; lines logged while one is go together in the next
+ * (one write per burst, not one blocking write per line). Whatever is still buffered is written synchronously when the
+ * process exits (pino registers that for an asynchronous destination), a crash included; only a SIGKILL loses it.
+ */
+export function serviceLogDestination(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false });
+}
+
 /** JSON logs for processes outside Fastify (the worker, scripts); Fastify builds its own pino with `logOptions`. */
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, service: string, destination?: DestinationStream): Logger {
   const options = { ...logOptions(config), base: { service, pid: process.pid } };
