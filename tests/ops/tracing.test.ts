@@ -123,7 +123,8 @@ describe('traces, with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     expect(placed[1].slice(4)).toEqual(['traceparent', expect.stringMatching(new RegExp(`^00-${request.traceId}-[0-9a-f]{16}-01$`))]);
 
     // log lines written inside the trace carry its id
-    const workerLine = stack.workers[0]!.lines.find((line) => line.includes(orderId) && line.includes('order placed'))!;
+    // (the worker writes its log asynchronously: the line may still be on its way)
+    const workerLine = await stack.workers[0]!.waitForLine(new RegExp(`"order_id":"${orderId}".*"msg":"order placed"`));
     expect(JSON.parse(workerLine)).toMatchObject({ trace_id: request.traceId });
   });
 
