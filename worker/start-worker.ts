@@ -34,9 +34,6 @@ export interface RunningWorker {
   metricsPort: number | undefined;
 }
 
-/** How long start-up waits for PostgreSQL's first connection before going on without it. */
-const FIRST_CONNECTION_WAIT_MS = 2_000;
-
 /**
  * A worker: consumes the checkout queue (WORKER_CONCURRENCY jobs at once),
  * runs the reconciler and the outbox relay, and serves /metrics and /health.
@@ -54,7 +51,7 @@ export async function startWorker(config: Config, log: Logger, options: StartWor
   // the relay's own: a durability wait (WAIT/WAITAOF) must not hold up the queue's commands
   const relayConnection = createRedis(config.redis, 'blocking', 'checkout-relay');
   // while Redis connects: the pool's first connection, so that the first job does not open it
-  if (!(await openFirstConnection(db, FIRST_CONNECTION_WAIT_MS))) log.warn('PostgreSQL did not answer at start-up; the pool connects on demand');
+  await openFirstConnection(db, { log });
 
   const queue = createCheckoutQueue(queueConnection, config.QUEUE_PREFIX);
   const metrics = createWorkerMetrics(db, queue, queueConnection, options.processMetrics);

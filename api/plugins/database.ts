@@ -10,9 +10,6 @@ declare module 'fastify' {
   }
 }
 
-/** How long start-up waits for the first connection before going on without it. */
-const FIRST_CONNECTION_WAIT_MS = 2_000;
-
 /** External tier: the PostgreSQL pool, its first connection opened at start-up (PostgreSQL down never blocks start-up). */
 export const databasePlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
@@ -24,9 +21,7 @@ export const databasePlugin = fp(
     });
     app.decorate('db', db);
     app.addHook('onClose', () => db.close());
-    if (!(await openFirstConnection(db, FIRST_CONNECTION_WAIT_MS))) {
-      app.log.warn('PostgreSQL did not answer at start-up; the pool connects on demand');
-    }
+    await openFirstConnection(db, { log: app.log });
   },
   { name: 'database' },
 );

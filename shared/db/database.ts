@@ -72,17 +72,25 @@ export function createDatabase({ url, poolMax, applicationName = 'checkout', pre
   return db;
 }
 
+/** How long a new process waits for PostgreSQL's first connection before going on without it. */
+const FIRST_CONNECTION_WAIT_MS = 2_000;
+
 /**
  * Opens the pool's first connection now, waiting at most `timeoutMs`: Sequelize's first connection also reads the
  * server's version and type OIDs (~60 ms on the bench machine), which would otherwise fall on the first request a new
- * process answers. Never rejects: with PostgreSQL unreachable it resolves false after the wait, and the pool connects
- * on demand later.
+ * process answers (the API at start-up, the worker before it consumes). Never rejects: with PostgreSQL unreachable it
+ * says so to `log` and resolves false after the wait, and the pool connects on demand later.
  */
-export async function openFirstConnection(db: Database, timeoutMs: number): Promise<boolean> {
-  return withTimeout(timeoutMs, pingDatabase(db)).then(
+export async function openFirstConnection(
+  db: Database,
+  { log, timeoutMs = FIRST_CONNECTION_WAIT_MS }: { log?: { warn: (message: string) => void }; timeoutMs?: number } = {},
+): Promise<boolean> {
+  const opened = await withTimeout(timeoutMs, pingDatabase(db)).then(
     () => true,
     () => false,
   );
+  if (!opened) log?.warn('PostgreSQL did not answer at start-up; the pool connects on demand');
+  return opened;
 }
 
 /** Resolves when the database answers a trivial query (health checks). */
