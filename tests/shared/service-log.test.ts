@@ -8,7 +8,7 @@ const LOGGER = path.resolve(__dirname, '../../shared/logging/logger.ts');
  * process ends — an exit in the middle of a burst, or a crash — is written before it goes.
  */
 describe('service log destination', () => {
-  const run = (ending: string) =>
+  const run = (ending: string, destination = 'serviceLogDestination()') =>
     spawnSync(
       process.execPath,
       [
@@ -16,7 +16,7 @@ describe('service log destination', () => {
         'tsx',
         '-e',
         `const { createLogger, serviceLogDestination } = require(${JSON.stringify(LOGGER)});
-         const log = createLogger({ LOG_LEVEL: 'info' }, 'log-test', serviceLogDestination());
+         const log = createLogger({ LOG_LEVEL: 'info' }, 'log-test', ${destination});
          for (let i = 0; i < 5000; i += 1) log.info({ i }, 'line');
          ${ending}`,
       ],
@@ -33,6 +33,17 @@ describe('service log destination', () => {
     const { stdout, status } = run('process.exit(0);');
     expect(status).toBe(0);
     expect(numbers(stdout)).toEqual(all);
+  });
+
+  it('drops what a reader that falls behind would make it hold past its bound, and says so on standard error', () => {
+    // 5,000 lines logged in one go while the first write is under way: most of them wait in the buffer
+    const { stdout, stderr, status } = run('process.exit(0);', 'serviceLogDestination({ maxBufferedBytes: 64 * 1024 })');
+    expect(status).toBe(0);
+    const written = numbers(stdout);
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.length).toBeLessThan(5000);
+    expect(written).toEqual([...written].sort((a, b) => a - b));
+    expect(stderr).toMatch(/^1 log line\(s\) dropped: standard output is not read as fast as the process logs$/m);
   });
 
   it('writes every line when the process crashes', () => {
