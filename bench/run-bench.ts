@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { ConfigSchema } from '../shared/config/config-schema';
 import { workerPoolMax } from '../shared/db/pool-size';
 import { checkFloorStatements } from './floors/statement-check';
 import { BenchEnvironment } from './harness/environment';
@@ -95,8 +96,12 @@ export async function runBench(options: BenchOptions = {}): Promise<{ results: B
       settings,
       service: {
         runtime,
+        // what these settings were in the service processes: the bench's environment, else the service's default
         env: Object.fromEntries(
-          Object.entries(environment.serviceEnv).filter(([name]) => ['NODE_ENV', 'LOG_LEVEL', 'RATE_LIMITS_ENABLED'].includes(name)),
+          (['NODE_ENV', 'LOG_LEVEL', 'RATE_LIMITS_ENABLED'] as const).map((name) => [
+            name,
+            environment.serviceEnv[name] ?? String(ConfigSchema.properties[name].default),
+          ]),
         ),
         apiPoolMax: settings.apiPoolMax,
         workerConcurrency: settings.workerConcurrency,

@@ -77,6 +77,8 @@ describe('npm run bench (quick)', () => {
       );
       expect(notFinite).toEqual([]);
       expect(results.floorStatements.map((check) => check.flow)).toEqual(['addToCart', 'acceptCheckout', 'placeOrder', 'readOrder']);
+      // what users meet: the service's shipped settings, logging and rate limits included
+      expect(results.service.env).toEqual({ NODE_ENV: 'production', LOG_LEVEL: 'info', RATE_LIMITS_ENABLED: 'true' });
 
       const written = JSON.parse(readFileSync(files.json, 'utf8'));
       expect(written.rows).toEqual(results.rows);
