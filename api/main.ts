@@ -1,6 +1,5 @@
 import './start-tracing';
 import { loadConfig } from '../shared/config/load-config';
-import { serviceLogDestination } from '../shared/logging/logger';
 import { prepareDatabase } from '../shared/db/migrate';
 import { runMain, stopOnSignals } from '../shared/process/shutdown';
 import { processMetricsRegistry } from '../shared/telemetry/process-metrics';
@@ -12,7 +11,7 @@ runMain(async () => {
   const config = loadConfig();
   if (config.MIGRATE_ON_START) await prepareDatabase(config.DATABASE_DIRECT_URL);
 
-  const app = await buildApp(config, { processMetrics: processMetricsRegistry(), logger: { stream: serviceLogDestination() } });
+  const app = await buildApp(config, { processMetrics: processMetricsRegistry() });
   stopOnSignals(
     async () => {
       await app.close();

@@ -96,7 +96,8 @@ export async function runBench(options: BenchOptions = {}): Promise<{ results: B
       settings,
       service: {
         runtime,
-        // what these settings were in the service processes: the bench's environment, else the service's default
+        // these settings in the service processes' base environment (the bench's value, else the service's default);
+        // a row measured with another (rate limits off) names it
         env: Object.fromEntries(
           (['NODE_ENV', 'LOG_LEVEL', 'RATE_LIMITS_ENABLED'] as const).map((name) => [
             name,

@@ -47,11 +47,12 @@ export async function startWorker(config: Config, log: Logger, options: StartWor
     applicationName: 'checkout-worker',
     preparedStatements: config.DB_PREPARED_STATEMENTS,
   });
+  // the pool's first connection, so that the first job does not open it (before the Redis connections: their errors
+  // are listened for only once the consumer is built)
+  await openFirstConnection(db, { log });
   const queueConnection = createRedis(config.redis, 'blocking', 'checkout-worker-queue');
   // the relay's own: a durability wait (WAIT/WAITAOF) must not hold up the queue's commands
   const relayConnection = createRedis(config.redis, 'blocking', 'checkout-relay');
-  // while Redis connects: the pool's first connection, so that the first job does not open it
-  await openFirstConnection(db, { log });
 
   const queue = createCheckoutQueue(queueConnection, config.QUEUE_PREFIX);
   const metrics = createWorkerMetrics(db, queue, queueConnection, options.processMetrics);

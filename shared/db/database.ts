@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import pg from 'pg';
 import { Sequelize } from 'sequelize-typescript';
-import { withTimeout } from '../async/with-timeout';
+import { TimedOut, withTimeout } from '../async/with-timeout';
 import { CONNECTION_SETTINGS, SERVER_KEEPALIVE_SQL } from './connection-settings';
 import { Product } from './models/product';
 import { createSession } from './session';
@@ -78,19 +78,21 @@ const FIRST_CONNECTION_WAIT_MS = 2_000;
 /**
  * Opens the pool's first connection now, waiting at most `timeoutMs`: Sequelize's first connection also reads the
  * server's version and type OIDs (~60 ms on the bench machine), which would otherwise fall on the first request a new
- * process answers (the API at start-up, the worker before it consumes). Never rejects: with PostgreSQL unreachable it
- * says so to `log` and resolves false after the wait, and the pool connects on demand later.
+ * process answers (the API at start-up, the worker before it consumes). Never rejects: when the connection fails, or
+ * does not come within the wait, it tells `log` why and resolves false, and the pool connects on demand later.
  */
 export async function openFirstConnection(
   db: Database,
-  { log, timeoutMs = FIRST_CONNECTION_WAIT_MS }: { log?: { warn: (message: string) => void }; timeoutMs?: number } = {},
+  { log, timeoutMs = FIRST_CONNECTION_WAIT_MS }: { log?: { warn: (object: object, message: string) => void }; timeoutMs?: number } = {},
 ): Promise<boolean> {
-  const opened = await withTimeout(timeoutMs, pingDatabase(db)).then(
-    () => true,
-    () => false,
-  );
-  if (!opened) log?.warn('PostgreSQL did not answer at start-up; the pool connects on demand');
-  return opened;
+  try {
+    await withTimeout(timeoutMs, pingDatabase(db));
+    return true;
+  } catch (error) {
+    const why = error instanceof TimedOut ? `no answer within ${timeoutMs} ms` : 'the connection failed';
+    log?.warn({ err: error }, `PostgreSQL at start-up: ${why}; the pool connects on demand`);
+    return false;
+  }
 }
 
 /** Resolves when the database answers a trivial query (health checks). */

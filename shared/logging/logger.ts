@@ -52,29 +52,6 @@ export function logOptions(config: Pick<Config, 'LOG_LEVEL'>): LoggerOptions {
   };
 }
 
-/** Log bytes a service process holds while standard output is not read, at most (past them, lines are dropped). */
-export const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
-
-/**
- * Where a service process (API, worker) writes its log lines: standard output, written while the process goes on.
- * A line is handed to a write of its own when none is under way; lines logged while one is go together in the next
- * (one write per burst, not one blocking write per line). Whatever is still buffered is written synchronously when the
- * process exits (pino registers that for an asynchronous destination), a crash included; only a SIGKILL loses it.
- * A reader of standard output that falls behind by more than `maxBufferedBytes` costs log lines, not memory or
- * stalled requests: lines past it are dropped, and standard error says so (the first time, then every 10,000th).
- */
-export function serviceLogDestination({ maxBufferedBytes = LOG_BUFFER_MAX_BYTES } = {}): DestinationStream {
-  const destination = pino.destination({ dest: 1, sync: false, maxLength: maxBufferedBytes });
-  let dropped = 0;
-  destination.on('drop', () => {
-    dropped += 1;
-    if (dropped === 1 || dropped % 10_000 === 0) {
-      process.stderr.write(`${dropped} log line(s) dropped: standard output is not read as fast as the process logs\n`);
-    }
-  });
-  return destination;
-}
-
 /** JSON logs for processes outside Fastify (the worker, scripts); Fastify builds its own pino with `logOptions`. */
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, service: string, destination?: DestinationStream): Logger {
   const options = { ...logOptions(config), base: { service, pid: process.pid } };

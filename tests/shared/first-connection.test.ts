@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { QueryTypes } from 'sequelize';
 import { freePorts } from '../../deploy/local/free-ports';
 import { createDatabase, openFirstConnection } from '../../shared/db/database';
@@ -5,7 +6,7 @@ import { createTestDatabase } from '../support/test-database';
 
 /**
  * A new process opens its pool's first connection at start-up (API and worker), so that its first request does not:
- * the connection is there afterwards; an unreachable PostgreSQL delays start-up by the wait at most.
+ * the connection is there afterwards; a PostgreSQL that does not answer delays start-up by the wait at most.
  */
 describe('openFirstConnection', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -39,19 +40,41 @@ describe('openFirstConnection', () => {
     }
   });
 
-  it('resolves false, within the wait, when PostgreSQL does not answer', async () => {
-    const [closedPort] = await freePorts(1);
+  /** A pool on `port` of this host, and what openFirstConnection told its log. */
+  async function firstConnectionTo(port: number, timeoutMs: number) {
     const url = new URL(database.url);
-    url.port = String(closedPort);
+    url.port = String(port);
     const db = createDatabase({ url: url.toString(), poolMax: 1 });
+    const warnings: string[] = [];
+    const started = performance.now();
     try {
-      const started = performance.now();
-      const warnings: string[] = [];
-      expect(await openFirstConnection(db, { timeoutMs: 3_000, log: { warn: (message) => warnings.push(message) } })).toBe(false);
-      expect(warnings).toEqual(['PostgreSQL did not answer at start-up; the pool connects on demand']);
-      expect(performance.now() - started).toBeLessThan(3_000 + 1_000);
+      const opened = await openFirstConnection(db, { timeoutMs, log: { warn: (_object, message) => warnings.push(message) } });
+      return { opened, warnings, ms: performance.now() - started };
     } finally {
       await db.close();
     }
+  }
+
+  it('gives up after the wait when PostgreSQL accepts the connection but never answers', async () => {
+    const silent = createServer(() => undefined);
+    const sockets = new Set<Socket>();
+    silent.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { opened, warnings, ms } = await firstConnectionTo((silent.address() as AddressInfo).port, 500);
+      expect(opened).toBe(false);
+      expect(ms).toBeGreaterThanOrEqual(450);
+      expect(warnings).toEqual(['PostgreSQL at start-up: no answer within 500 ms; the pool connects on demand']);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('says the connection failed when nothing listens', async () => {
+    const [closedPort] = await freePorts(1);
+    const { opened, warnings } = await firstConnectionTo(closedPort!, 3_000);
+    expect(opened).toBe(false);
+    expect(warnings).toEqual(['PostgreSQL at start-up: the connection failed; the pool connects on demand']);
   });
 });
