@@ -56,9 +56,7 @@ export async function startWorker(config: Config, log: Logger, options: StartWor
 
   const queue = createCheckoutQueue(queueConnection, config.QUEUE_PREFIX);
   const metrics = createWorkerMetrics(db, queue, queueConnection, options.processMetrics);
-  const announce = statusAnnouncer(queueConnection, config.QUEUE_PREFIX, (error, orderIds) =>
-    log.warn({ err: error, order_ids: orderIds }, 'status change not announced; waiters re-read it'),
-  );
+  const announce = statusAnnouncer(queueConnection, config.QUEUE_PREFIX, log);
   const consumer = new CheckoutConsumer(config, queue, createCheckoutProcessor(
       groupingPlacer(db, { maxInFlight: config.PLACEMENT_GROUPS_IN_FLIGHT, maxBatch: config.PLACEMENT_GROUP_MAX }),
       log,

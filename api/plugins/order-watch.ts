@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { withTimeout } from '../../shared/async/with-timeout';
 import type { Config } from '../../shared/config/config-schema';
 import { orderWaiter, type OrderWaiter } from '../../shared/orders/order-waiter';
-import { announceStatusChanges, statusChannel } from '../../shared/orders/status-announcements';
+import { announceStatusChangesSafely, statusChannel } from '../../shared/orders/status-announcements';
 import { closeRedis, createRedis, reportTrouble } from '../../shared/redis/redis-connection';
 
 declare module 'fastify' {
@@ -58,13 +58,7 @@ export const orderWatchPlugin = fp(
     rechecks.unref();
 
     app.decorate('orderWaiter', waiter);
-    app.decorate('announceStatusChanges', async (orderIds: string[]) => {
-      try {
-        await announceStatusChanges(app.redis, config.QUEUE_PREFIX, orderIds);
-      } catch (error) {
-        app.log.warn({ err: error, order_ids: orderIds }, 'status change not announced; waiters re-read it');
-      }
-    });
+    app.decorate('announceStatusChanges', (orderIds: string[]) => announceStatusChangesSafely(app.redis, config.QUEUE_PREFIX, orderIds, app.log));
 
     // preClose runs before the server waits for requests in flight: answer waiting long-polls now
     // rather than holding the shutdown for up to 20 s

@@ -273,7 +273,7 @@ export class BenchEnvironment {
   /** A service process with the bench's environment (`env` laid over it), kept in `running`; none once closing. */
   private spawn(name: string, main: 'api/main' | 'worker/main', env: Record<string, string>): ServiceProcess {
     if (this.closing) throw new Error(`the bench environment is closed: ${name} not started`);
-    const service = spawnService(name, this.entry(main), { ...this.serviceEnv, ...env }, [], undefined, { logFile: this.logFile(name) });
+    const service = spawnService(name, this.entry(main), { ...this.serviceEnv, ...env }, { logFile: this.logFile(name) });
     this.running.add(service);
     void service.exited.then(() => this.running.delete(service));
     return service;

@@ -26,16 +26,19 @@ export interface ServiceProcess {
 
 /**
  * Runs `entry`, a file of the project: TypeScript sources with tsx (tests),
- * or compiled JavaScript under dist/ as `npm start` runs it. With `logFile`,
- * its standard output (the JSON log) is appended to that file instead.
+ * or compiled JavaScript under dist/ as `npm start` runs it, with `args`,
+ * through `wrap` if given. With `logFile`, its standard output (the JSON log)
+ * is appended to that file instead.
  */
 export function spawnService(
   name: string,
   entry: string,
   env: Record<string, string>,
-  args: string[] = [],
-  wrap: CommandWrap = (command, commandArgs) => ({ command, args: commandArgs }),
-  { logFile }: { logFile?: string } = {},
+  {
+    args = [],
+    wrap = (command, commandArgs) => ({ command, args: commandArgs }),
+    logFile,
+  }: { args?: string[]; wrap?: CommandWrap; logFile?: string } = {},
 ): ServiceProcess {
   const runtime = entry.endsWith('.js') ? SERVICE_NODE_FLAGS : ['--import', 'tsx'];
   const launch = wrap(process.execPath, [...runtime, path.join(ROOT, entry), ...args]);
@@ -127,7 +130,7 @@ export async function startWorkerProcess(
   { compiled = false, wrap }: { compiled?: boolean; wrap?: CommandWrap } = {},
 ): Promise<ServiceProcess> {
   const entry = compiled ? 'dist/worker/main.js' : 'worker/main.ts';
-  const worker = spawnService(name, entry, { ...env, LOG_LEVEL: process.env.TEST_WORKER_LOG_LEVEL ?? 'info' }, [], wrap);
+  const worker = spawnService(name, entry, { ...env, LOG_LEVEL: process.env.TEST_WORKER_LOG_LEVEL ?? 'info' }, { wrap });
   await started(worker, /"msg":"worker started"/, START_TIMEOUT_MS);
   return worker;
 }

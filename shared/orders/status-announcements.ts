@@ -22,21 +22,31 @@ export async function announceStatusChanges(redis: RedisClient, prefix: string, 
   if (orderIds.length > 0) await redis.publish(statusChannel(prefix), orderIds.join(','));
 }
 
+/** What a failed announcement is logged with (pino's Logger and Fastify's fit). */
+interface AnnouncementLog {
+  warn: (object: object, message: string) => void;
+}
+
+/** `announceStatusChanges` that never throws: a message Redis did not take is logged (the waiters re-read on their own). */
+export async function announceStatusChangesSafely(redis: RedisClient, prefix: string, orderIds: string[], log: AnnouncementLog): Promise<void> {
+  try {
+    await announceStatusChanges(redis, prefix, orderIds);
+  } catch (error) {
+    log.warn({ err: error, order_ids: orderIds }, 'status change not announced; waiters re-read it');
+  }
+}
+
 /**
- * `announceStatusChanges` for a process that changes many orders at once (the
- * worker: a placement group's jobs all end at its commit): while one message
- * is on its way, the orders announced meanwhile wait and go together in the
- * next — one PUBLISH, and one wake-up of every API process, per group rather
- * than per order. Never throws: a message Redis did not take goes to `onError`.
+ * `announceStatusChangesSafely` for a process that changes many orders at
+ * once (the worker: a placement group's jobs all end at its commit): while
+ * one message is on its way, the orders announced meanwhile wait and go
+ * together in the next — one PUBLISH, and one wake-up of every API process,
+ * per group rather than per order.
  */
-export function statusAnnouncer(
-  redis: RedisClient,
-  prefix: string,
-  onError: (error: unknown, orderIds: string[]) => void,
-): (orderIds: string[]) => void {
+export function statusAnnouncer(redis: RedisClient, prefix: string, log: AnnouncementLog): (orderIds: string[]) => void {
   const announce = batchWhileBusy(
     async (orderIds: string[]) => {
-      await announceStatusChanges(redis, prefix, orderIds).catch((error: unknown) => onError(error, orderIds));
+      await announceStatusChangesSafely(redis, prefix, orderIds, log);
       return orderIds.map(() => undefined);
     },
     { maxInFlight: 1, maxBatch: ANNOUNCED_TOGETHER_MAX },

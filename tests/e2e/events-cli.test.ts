@@ -9,7 +9,7 @@ jest.setTimeout(90_000);
 
 /** Runs `npm run events:*`'s script to completion; returns its stdout lines. */
 async function runScript(stack: Stack, entry: string, args: string[]): Promise<{ code: number | null; lines: string[] }> {
-  const script = spawnService(entry, entry, stack.env, args);
+  const script = spawnService(entry, entry, stack.env, { args });
   const { code } = await script.exited;
   return { code, lines: script.lines };
 }

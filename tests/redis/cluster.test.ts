@@ -42,7 +42,7 @@ describe('on a Redis Cluster', () => {
     ]);
     expect(board.body.queues[0].counts.completed).toBeGreaterThanOrEqual(1);
 
-    const tail = spawnService('events-tail', 'scripts/events-tail.ts', stack.env, ['--group', 'cluster-test', '--count', '3']);
+    const tail = spawnService('events-tail', 'scripts/events-tail.ts', stack.env, { args: ['--group', 'cluster-test', '--count', '3'] });
     const { code } = await tail.exited;
     expect({ code, errors: tail.lines.filter((line) => /CROSSSLOT|Error/.test(line)) }).toEqual({ code: 0, errors: [] });
     const types = tail.lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line).type);

@@ -30,7 +30,7 @@ describe('status announcer', () => {
 
   it('sends the orders announced while a message is on its way together, each once', async () => {
     const errors: unknown[] = [];
-    const announce = statusAnnouncer(publisher, prefix, (error) => errors.push(error));
+    const announce = statusAnnouncer(publisher, prefix, { warn: (object) => errors.push((object as { err: unknown }).err) });
     const group = Array.from({ length: 50 }, (_, i) => `order-${i}`);
     for (const orderId of group) announce([orderId]);
     await waitFor('every order announced', async () => messages.flat().length >= group.length, { timeoutMs: 10_000 });
@@ -41,12 +41,12 @@ describe('status announcer', () => {
     expect(messages.length).toBe(2);
   });
 
-  it('reports what Redis did not take to onError, with its orders, and never throws', async () => {
+  it('logs what Redis did not take, with its orders, and never throws', async () => {
     const closed = createRedis(topology, 'request', 'announcer-test-closed');
     await untilReady(closed, 2_000);
     closed.disconnect();
     const failed: string[][] = [];
-    const announce = statusAnnouncer(closed, prefix, (_error, orderIds) => failed.push(orderIds));
+    const announce = statusAnnouncer(closed, prefix, { warn: (object) => failed.push((object as { order_ids: string[] }).order_ids) });
 
     expect(() => announce(['lost-1', 'lost-2'])).not.toThrow();
     await waitFor('the failure reported', async () => failed.flat().length === 2, { timeoutMs: 5_000 });
