@@ -2,14 +2,14 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { probe } from '../shared/async/with-timeout';
 import type { Config } from '../shared/config/config-schema';
-import { createDatabase, openFirstConnection, pingDatabase } from '../shared/db/database';
+import { createDatabase, openWarmConnections, pingDatabase, type WarmUp } from '../shared/db/database';
 import { workerPoolMax } from '../shared/db/pool-size';
 import { statusAnnouncer } from '../shared/orders/status-announcements';
 import { checkoutJobs, createCheckoutQueue } from '../shared/queue/checkout-queue';
 import { closeRedis, createRedis, reportTrouble } from '../shared/redis/redis-connection';
 import { CheckoutConsumer } from './checkout/checkout-consumer';
 import { createCheckoutProcessor } from './checkout/checkout-processor';
-import { groupingPlacer } from '../shared/placement/place-order';
+import { groupingPlacer, PLACEMENT_STATEMENTS } from '../shared/placement/place-order';
 import { startMetricsServer } from './metrics/metrics-server';
 import { createWorkerMetrics } from './metrics/worker-metrics';
 import { startReconciler } from './reconciler/reconciler';
@@ -34,6 +34,14 @@ export interface RunningWorker {
   metricsPort: number | undefined;
 }
 
+/** What a new worker readies before it consumes: a connection for each placement transaction, having planned placement's statements. */
+export function workerWarmUp(config: Config): WarmUp {
+  return {
+    connections: config.PLACEMENT_GROUPS_IN_FLIGHT,
+    statements: PLACEMENT_STATEMENTS,
+  };
+}
+
 /**
  * A worker: consumes the checkout queue (WORKER_CONCURRENCY jobs at once),
  * runs the reconciler and the outbox relay, and serves /metrics and /health.
@@ -47,9 +55,9 @@ export async function startWorker(config: Config, log: Logger, options: StartWor
     applicationName: 'checkout-worker',
     preparedStatements: config.DB_PREPARED_STATEMENTS,
   });
-  // the pool's first connection, so that the first job does not open it (before the Redis connections: their errors
-  // are listened for only once the consumer is built)
-  await openFirstConnection(db, { log });
+  // the pool's first connections, warmed, so that the first jobs do not open them (before the Redis connections: their
+  // errors are listened for only once the consumer is built)
+  await openWarmConnections(db, { ...workerWarmUp(config), log });
   const queueConnection = createRedis(config.redis, 'blocking', 'checkout-worker-queue');
   // the relay's own: a durability wait (WAIT/WAITAOF) must not hold up the queue's commands
   const relayConnection = createRedis(config.redis, 'blocking', 'checkout-relay');

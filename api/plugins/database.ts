@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../shared/config/config-schema';
-import { createDatabase, openFirstConnection, type Database } from '../../shared/db/database';
+import { CART_ADD_STATEMENTS } from '../../shared/cart/cart-service';
+import { ACCEPT_STATEMENTS } from '../../shared/checkout/checkout-service';
+import { createDatabase, openWarmConnections, type Database, type WarmUp } from '../../shared/db/database';
+import { ORDER_READ_STATEMENTS } from '../../shared/orders/order-service';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,7 +13,18 @@ declare module 'fastify' {
   }
 }
 
-/** External tier: the PostgreSQL pool, its first connection opened at start-up (PostgreSQL down never blocks start-up). */
+/**
+ * What a new API readies before it listens: a connection for each accept transaction and each order read it runs at
+ * once, each having planned the statements of checkout, order polls and cart additions.
+ */
+export function apiWarmUp(config: Config): WarmUp {
+  return {
+    connections: Math.min(config.DB_POOL_MAX, config.CHECKOUT_ACCEPTS_IN_FLIGHT + config.ORDER_READS_IN_FLIGHT),
+    statements: [...new Set([...ACCEPT_STATEMENTS, ...ORDER_READ_STATEMENTS, ...CART_ADD_STATEMENTS])],
+  };
+}
+
+/** External tier: the PostgreSQL pool, its first connections opened and warmed at start-up (PostgreSQL down never blocks start-up). */
 export const databasePlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
     const db = createDatabase({
@@ -21,7 +35,7 @@ export const databasePlugin = fp(
     });
     app.decorate('db', db);
     app.addHook('onClose', () => db.close());
-    await openFirstConnection(db, { log: app.log });
+    await openWarmConnections(db, { ...apiWarmUp(config), log: app.log });
   },
   { name: 'database' },
 );

@@ -1,10 +1,14 @@
 import type { Database } from '../db/database';
+import type { Statement } from '../db/prepared';
 import { isCheckViolation } from '../db/sql-errors';
 import { inTransaction } from '../db/transaction';
 import { lineTotal, sumMoney } from '../domain/money';
 import { AppError } from '../errors/error-codes';
-import { addCartLine, deleteCartLine, listCartLines, lockCart, setCartLineQuantity } from './cart-repository';
+import { ADD_CART_LINE, LOCK_CART, addCartLine, deleteCartLine, listCartLines, lockCart, setCartLineQuantity } from './cart-repository';
 import { assertInStock, cartLineNotFound, checkoutInProgress, MAX_LINE_QUANTITY } from './cart-rules';
+
+/** The statements adding to a cart runs (a new process plans them at start-up: openWarmConnections). */
+export const CART_ADD_STATEMENTS: readonly Statement[] = [LOCK_CART, ADD_CART_LINE];
 
 /** A cart line as clients see it (contract shape, snake_case applied by the HTTP view). */
 export interface CartLine {

@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { batchWithFallback, type BatchLimits } from '../async/batch-while-busy';
-import { lockCarts } from '../cart/cart-repository';
+import { LOCK_CART, LOCK_CARTS, lockCarts } from '../cart/cart-repository';
 import { checkoutInProgress } from '../cart/cart-rules';
 import type { Database } from '../db/database';
+import type { Statement } from '../db/prepared';
 import { inTransaction } from '../db/transaction';
 import { AppError } from '../errors/error-codes';
 import { orderStatusesOf } from '../orders/order-repository';
-import { attemptCheckouts, purgeExpiredIdempotencyKeys, type CheckoutAttempt, type PendingOrder } from './checkout-repository';
+import { ACCEPT_CHECKOUTS, attemptCheckouts, purgeExpiredIdempotencyKeys, type CheckoutAttempt, type PendingOrder } from './checkout-repository';
 import { hashCheckoutDetails, type CheckoutDetails } from './idempotency';
 import { inSpan, withTraceparent } from '../telemetry/tracing';
+
+/** The statements every accept runs (a new process plans them at start-up: openWarmConnections). */
+export const ACCEPT_STATEMENTS: readonly Statement[] = [LOCK_CART, LOCK_CARTS, ACCEPT_CHECKOUTS];
 
 export interface CheckoutRequest {
   userId: string;

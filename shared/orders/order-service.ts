@@ -1,10 +1,14 @@
 import type { Database } from '../db/database';
+import type { Statement } from '../db/prepared';
 import type { OrderStatus } from '../domain/order-status';
 import { decodeCursor, paginate, type Page } from '../pagination/cursor';
 import { placeOrder } from '../placement/place-order';
 import { changeOrderStatus } from './change-order-status';
 import { invalidTransition, orderNotFound } from './order-errors';
-import { findOrder, listOrders, type OrderListFilter, type OrderRecord, type OrderViewer } from './order-repository';
+import { FIND_ORDER, FIND_OWN_ORDERS, findOrder, listOrders, type OrderListFilter, type OrderRecord, type OrderViewer } from './order-repository';
+
+/** The statements an order poll runs (a new process plans them at start-up: openWarmConnections). */
+export const ORDER_READ_STATEMENTS: readonly Statement[] = [FIND_ORDER, FIND_OWN_ORDERS];
 
 /** One order with items and history, as `viewer` may see it; 404 ORDER_NOT_FOUND otherwise. */
 export async function getOrder(db: Database, orderId: string, viewer: OrderViewer = {}): Promise<OrderRecord> {

@@ -2,14 +2,18 @@ import type { Shortage } from '../domain/shortage';
 import { inSpan } from '../telemetry/tracing';
 import { batchWithFallback, type BatchLimits } from '../async/batch-while-busy';
 import type { Database } from '../db/database';
+import type { Statement } from '../db/prepared';
 import { inTransaction, type Tx } from '../db/transaction';
 import type { FailureReason, OrderStatus } from '../domain/order-status';
 import { orderFailed, orderPlaced } from '../orders/order-events';
 import { orderStatusesOf } from '../orders/order-repository';
-import { transitionOrders, type Transition } from '../orders/order-status-repository';
-import { lockProductsForSale, type ProductForSale } from '../products/product-repository';
-import { fulfilOrders, lockOrdersAndCarts, type Fulfilment, type LockedOrderWithCart } from './placement-repository';
+import { TRANSITION_ORDERS, transitionOrders, type Transition } from '../orders/order-status-repository';
+import { LOCK_PRODUCTS_FOR_SALE, lockProductsForSale, type ProductForSale } from '../products/product-repository';
+import { FULFIL_ORDERS, LOCK_ORDERS_AND_CARTS, fulfilOrders, lockOrdersAndCarts, type Fulfilment, type LockedOrderWithCart } from './placement-repository';
 import { priceLines } from './price-lines';
+
+/** The statements every placement runs (a new worker plans them at start-up: openWarmConnections). */
+export const PLACEMENT_STATEMENTS: readonly Statement[] = [LOCK_ORDERS_AND_CARTS, LOCK_PRODUCTS_FOR_SALE, FULFIL_ORDERS, TRANSITION_ORDERS];
 
 /** The lines a failed placement could not serve (failure_details). */
 export interface FailureDetails {

@@ -1,0 +1,117 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { QueryTypes } from 'sequelize';
+import { freePorts } from '../../deploy/local/free-ports';
+import { apiWarmUp } from '../../api/plugins/database';
+import { createDatabase, openWarmConnections, type Database } from '../../shared/db/database';
+import { statement } from '../../shared/db/prepared';
+import { FIND_ORDER } from '../../shared/orders/order-repository';
+import { workerWarmUp } from '../../worker/start-worker';
+import { testConfig } from '../support/test-app';
+import { createTestDatabase } from '../support/test-database';
+
+/**
+ * A new process opens its pool's first connections at start-up (API and worker), each having planned the process's hot
+ * statements, so that its first requests do not: the connections are there afterwards; a PostgreSQL that does not
+ * answer delays start-up by the wait at most.
+ */
+describe('openWarmConnections', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  /** A pool of its own (seen by its application name), and what openWarmConnections told its log. */
+  async function withPool(test: (db: Database, sessions: () => Promise<Array<{ state: string; query: string }>>) => Promise<void>) {
+    const applicationName = `warm-connections-${process.pid}`;
+    const db = createDatabase({ url: database.url, poolMax: 4, applicationName });
+    const observer = createDatabase({ url: database.url, poolMax: 1, applicationName: 'warm-connections-observer' });
+    try {
+      await test(db, () =>
+        observer.query<{ state: string; query: string }>('SELECT state, query FROM pg_stat_activity WHERE application_name = $1', {
+          type: QueryTypes.SELECT,
+          bind: [applicationName],
+        }),
+      );
+    } finally {
+      await db.close();
+      await observer.close();
+    }
+  }
+  const collecting = (warnings: string[]) => ({ warn: (_object: object, message: string) => warnings.push(message) });
+
+  it('leaves the connections open and idle, each having planned the statements (the last one shows)', async () => {
+    await withPool(async (db, sessions) => {
+      expect(await sessions()).toEqual([]);
+      const warnings: string[] = [];
+      expect(await openWarmConnections(db, { connections: 3, statements: [FIND_ORDER], log: collecting(warnings), timeoutMs: 10_000 })).toBe(true);
+      expect(warnings).toEqual([]);
+      expect(await sessions()).toEqual(Array.from({ length: 3 }, () => ({ state: 'idle', query: `EXPLAIN ${FIND_ORDER.text}` })));
+    });
+  });
+
+  it('logs a statement it cannot plan and plans the others', async () => {
+    await withPool(async (db, sessions) => {
+      const warnings: string[] = [];
+      const broken = statement('broken', 'SELECT no_such_column FROM orders WHERE id = $1');
+      expect(await openWarmConnections(db, { statements: [broken, FIND_ORDER], log: collecting(warnings), timeoutMs: 10_000 })).toBe(true);
+      expect(warnings).toEqual(['PostgreSQL at start-up: a hot statement could not be planned']);
+      expect(await sessions()).toEqual([{ state: 'idle', query: `EXPLAIN ${FIND_ORDER.text}` }]);
+    });
+  });
+
+  it.each([
+    ['API', apiWarmUp],
+    ['worker', workerWarmUp],
+  ])('plans every hot statement of the %s as shipped', async (_process, warmUp) => {
+    const shipped = warmUp(testConfig(database.url));
+    expect(shipped.statements.length).toBeGreaterThan(0);
+    await withPool(async (db, sessions) => {
+      const warnings: string[] = [];
+      expect(await openWarmConnections(db, { ...shipped, log: collecting(warnings), timeoutMs: 10_000 })).toBe(true);
+      expect(warnings).toEqual([]);
+      expect(await sessions()).toHaveLength(shipped.connections);
+    });
+  });
+
+  /** A pool on `port` of this host, and what openWarmConnections told its log. */
+  async function firstConnectionTo(port: number, timeoutMs: number) {
+    const url = new URL(database.url);
+    url.port = String(port);
+    const db = createDatabase({ url: url.toString(), poolMax: 1 });
+    const warnings: string[] = [];
+    const started = performance.now();
+    try {
+      const opened = await openWarmConnections(db, { timeoutMs, log: collecting(warnings) });
+      return { opened, warnings, ms: performance.now() - started };
+    } finally {
+      await db.close();
+    }
+  }
+
+  it('gives up after the wait when PostgreSQL accepts the connection but never answers', async () => {
+    const silent = createServer(() => undefined);
+    const sockets = new Set<Socket>();
+    silent.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { opened, warnings, ms } = await firstConnectionTo((silent.address() as AddressInfo).port, 500);
+      expect(opened).toBe(false);
+      expect(ms).toBeGreaterThanOrEqual(450);
+      expect(warnings).toEqual(['PostgreSQL at start-up: no answer within 500 ms; the pool connects on demand']);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('says the connection failed when nothing listens', async () => {
+    const [closedPort] = await freePorts(1);
+    const { opened, warnings } = await firstConnectionTo(closedPort!, 3_000);
+    expect(opened).toBe(false);
+    expect(warnings).toEqual(['PostgreSQL at start-up: the connection failed; the pool connects on demand']);
+  });
+});
