@@ -49,15 +49,17 @@ export function workerWarmUp(config: Config): WarmUp {
  * tests start it in-process too.
  */
 export async function startWorker(config: Config, log: Logger, options: StartWorkerOptions = {}): Promise<RunningWorker> {
+  const warmUp = workerWarmUp(config);
   const db = createDatabase({
     url: config.DATABASE_URL,
     poolMax: workerPoolMax(config),
+    poolMin: warmUp.connections,
     applicationName: 'checkout-worker',
     preparedStatements: config.DB_PREPARED_STATEMENTS,
   });
-  // the pool's first connections, warmed, so that the first jobs do not open them (before the Redis connections: their
-  // errors are listened for only once the consumer is built)
-  await openWarmConnections(db, { ...workerWarmUp(config), log });
+  // the pool's warm connections (kept open), so that the first jobs do not open them (before the Redis connections:
+  // their errors are listened for only once the consumer is built)
+  await openWarmConnections(db, { ...warmUp, log });
   const queueConnection = createRedis(config.redis, 'blocking', 'checkout-worker-queue');
   // the relay's own: a durability wait (WAIT/WAITAOF) must not hold up the queue's commands
   const relayConnection = createRedis(config.redis, 'blocking', 'checkout-relay');

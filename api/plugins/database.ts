@@ -24,18 +24,23 @@ export function apiWarmUp(config: Config): WarmUp {
   };
 }
 
-/** External tier: the PostgreSQL pool, its first connections opened and warmed at start-up (PostgreSQL down never blocks start-up). */
+/**
+ * External tier: the PostgreSQL pool, its warm connections opened at start-up and kept open (PostgreSQL down never blocks
+ * start-up).
+ */
 export const databasePlugin = fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
+    const warmUp = apiWarmUp(config);
     const db = createDatabase({
       url: config.DATABASE_URL,
       poolMax: config.DB_POOL_MAX,
+      poolMin: warmUp.connections,
       applicationName: 'checkout-api',
       preparedStatements: config.DB_PREPARED_STATEMENTS,
     });
     app.decorate('db', db);
     app.addHook('onClose', () => db.close());
-    await openWarmConnections(db, { ...apiWarmUp(config), log: app.log });
+    await openWarmConnections(db, { ...warmUp, log: app.log });
   },
   { name: 'database' },
 );

@@ -4,7 +4,7 @@ import type { BenchEnvironment } from '../harness/environment';
 import { runOpenLoop } from '../harness/open-loop';
 import { AsyncQueue, CallTimer, runCallers, runCallersFor, summarize, throughput, type LatencySummary, type Throughput } from '../harness/stats';
 import { batchWhileBusy } from '../../shared/async/batch-while-busy';
-import { acceptCheckout, acceptCheckouts, addToCart, placeOrder, placeOrders, readOrder } from './flows';
+import { acceptCheckout, acceptCheckouts, addToCart, FLOWS, placeOrder, placeOrders, readOrder } from './flows';
 
 /**
  * The floors: each hot path's statements (flows.ts) driven like the service
@@ -33,7 +33,7 @@ export async function addToCartFloor(
   operations: CartOperation[],
   { callers, poolMax, maxLines }: { callers: number; poolMax: number; maxLines: number },
 ): Promise<Throughput> {
-  const pool = environment.newPool(poolMax, 'floor-add-to-cart');
+  const pool = await environment.warmPool(poolMax, 'floor-add-to-cart', FLOWS.addToCart);
   try {
     const timer = new CallTimer();
     await runCallers(operations.length, callers, (i) => {
@@ -52,7 +52,7 @@ export async function orderPollFloor(
   orders: Array<{ id: string; userId: string }>,
   { callers, poolMax, durationMs, warmupMs }: { callers: number; poolMax: number; durationMs: number; warmupMs: number },
 ): Promise<Throughput> {
-  const pool = environment.newPool(poolMax, 'floor-order-poll');
+  const pool = await environment.warmPool(poolMax, 'floor-order-poll', FLOWS.readOrder);
   try {
     const read = (i: number) => {
       const order = orders[i % orders.length]!;
@@ -105,8 +105,10 @@ export async function checkoutBurstFloor(
     acceptGroups?: { inFlight: number; max: number };
   },
 ): Promise<CheckoutFloorFigures> {
-  const acceptPool = environment.newPool(acceptPoolMax, 'floor-accept');
-  const placePool = environment.newPool(placePoolMax, 'floor-place');
+  const [acceptPool, placePool] = await Promise.all([
+    environment.warmPool(acceptPoolMax, 'floor-accept', FLOWS.acceptCheckout),
+    environment.warmPool(placePoolMax, 'floor-place', FLOWS.placeOrder),
+  ]);
   const accept = acceptGroups
     ? batchWhileBusy((users: string[]) => withClient(acceptPool, (client) => acceptCheckouts(client, users)), {
         maxInFlight: acceptGroups.inFlight,
@@ -161,8 +163,10 @@ export async function checkoutRateFloor(
   userIds: string[],
   { perSecond, acceptPoolMax, placers, placePoolMax }: { perSecond: number; acceptPoolMax: number; placers: number; placePoolMax: number },
 ): Promise<{ latency: LatencySummary; placement: LatencySummary; errors: number; notPlaced: number }> {
-  const acceptPool = environment.newPool(acceptPoolMax, 'floor-accept');
-  const placePool = environment.newPool(placePoolMax, 'floor-place');
+  const [acceptPool, placePool] = await Promise.all([
+    environment.warmPool(acceptPoolMax, 'floor-accept', FLOWS.acceptCheckout),
+    environment.warmPool(placePoolMax, 'floor-place', FLOWS.placeOrder),
+  ]);
   try {
     const accepted = new AsyncQueue<{ orderId: string; at: number }>();
     const placementMs: number[] = [];
@@ -187,7 +191,7 @@ export async function checkoutRateFloor(
 
 /** Accepting alone: `callers` accept a checkout each at once, over `poolMax` connections (the APIs' pools together). */
 export async function acceptFloor(environment: BenchEnvironment, userIds: string[], { callers, poolMax }: { callers: number; poolMax: number }): Promise<Throughput> {
-  const pool = environment.newPool(poolMax, 'floor-accept');
+  const pool = await environment.warmPool(poolMax, 'floor-accept', FLOWS.acceptCheckout);
   try {
     const timer = new CallTimer();
     await runCallers(userIds.length, callers, (i) => timer.time(() => withClient(pool, (client) => acceptCheckout(client, userIds[i]!, randomUUID()))));
@@ -220,7 +224,7 @@ export async function groupPlacementFloor(
   orderIds: string[],
   { transactions, groupSize }: { transactions: number; groupSize: number },
 ): Promise<Throughput> {
-  const pool = environment.newPool(transactions, 'floor-place-groups');
+  const pool = await environment.warmPool(transactions, 'floor-place-groups', FLOWS.placeOrder);
   try {
     const groups = Array.from({ length: Math.ceil(orderIds.length / groupSize) }, (_, i) => orderIds.slice(i * groupSize, (i + 1) * groupSize));
     const timer = new CallTimer();
@@ -240,7 +244,7 @@ export async function groupPlacementFloor(
 
 /** Placement alone: `placers` at once, each on its own connection, until every order is placed. */
 export async function placementFloor(environment: BenchEnvironment, orderIds: string[], placers: number): Promise<Throughput> {
-  const pool = environment.newPool(placers, 'floor-place');
+  const pool = await environment.warmPool(placers, 'floor-place', FLOWS.placeOrder);
   try {
     const latencies: number[] = [];
     let errors = 0;

@@ -21,6 +21,12 @@ const MODELS = [Product];
 export interface DatabaseOptions {
   url: string;
   poolMax: number;
+  /**
+   * Connections kept open however long they stay idle (the others close after 10 s idle): a new connection is a new
+   * PostgreSQL backend, whose first statements plan with cold catalog caches — at low traffic every request would
+   * meet one. The process's warm connections (`WarmUp.connections`).
+   */
+  poolMin?: number;
   /** Application name shown in pg_stat_activity (helps ops tell API from worker). */
   applicationName?: string;
   /** Hot-path statements as named prepared statements (DB_PREPARED_STATEMENTS); false: unnamed, for poolers. */
@@ -52,7 +58,7 @@ class ListenedClient extends pg.Client {
 const pgWithListenedClients = { ...pg, Client: ListenedClient };
 
 /** One Database (and pool) per process. */
-export function createDatabase({ url, poolMax, applicationName = 'checkout', preparedStatements = true }: DatabaseOptions): Database {
+export function createDatabase({ url, poolMax, poolMin = 0, applicationName = 'checkout', preparedStatements = true }: DatabaseOptions): Database {
   const db = new Sequelize(url, {
     dialect: 'postgres',
     dialectModule: pgWithListenedClients,
@@ -60,7 +66,7 @@ export function createDatabase({ url, poolMax, applicationName = 'checkout', pre
     models: MODELS,
     logging: false,
     benchmark: false,
-    pool: { max: poolMax, min: 0, idle: 10_000, acquire: 10_000 },
+    pool: { max: poolMax, min: Math.min(poolMin, poolMax), idle: 10_000, acquire: 10_000 },
     dialectOptions: { application_name: applicationName },
     define: { underscored: true },
     hooks: {
@@ -89,7 +95,7 @@ export interface WarmUp {
  * version and type OIDs (~60 ms on the bench machine); and a new PostgreSQL backend parses and plans its first
  * statements with cold catalog caches: the checkout's accept statement took 14-24 ms on a new connection, 3-5 ms after
  * an EXPLAIN of it. EXPLAIN (without ANALYZE) parses and plans a statement without running it, its parameters null.
- * Idle connections still close after the pool's idle time. Never rejects: when a connection fails, or they do not come
+ * A pool created with `poolMin` of as many keeps them open. Never rejects: when a connection fails, or they do not come
  * within the wait, it tells `log` why and resolves false, and the pool connects on demand later; a statement that
  * cannot be planned is logged and skipped.
  */
@@ -127,16 +133,17 @@ async function warmConnections(
   try {
     const failed = others.find((other) => other.status === 'rejected');
     if (failed) throw failed.reason;
-    await Promise.all(opened.map((connection) => planOnce(connection, statements, log)));
+    await Promise.all(opened.map((connection) => planStatements(connection, statements, log)));
   } finally {
     for (const connection of opened) pool.releaseConnection(connection as never);
   }
 }
 
-async function planOnce(
-  connection: pg.Client,
+/** Has a new connection parse and plan each statement once (EXPLAIN with null parameters: nothing runs). */
+export async function planStatements(
+  connection: pg.ClientBase,
   statements: readonly Statement[],
-  log: { warn: (object: object, message: string) => void } | undefined,
+  log?: { warn: (object: object, message: string) => void },
 ): Promise<void> {
   for (const { name, text } of statements) {
     const parameters = Math.max(0, ...Array.from(text.matchAll(/\$(\d+)/g), (match) => Number(match[1])));

@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { QueryTypes } from 'sequelize';
 import { freePorts } from '../../deploy/local/free-ports';
+import { waitFor } from '../../deploy/local/wait-for';
 import { apiWarmUp } from '../../api/plugins/database';
 import { createDatabase, openWarmConnections, type Database } from '../../shared/db/database';
 import { statement } from '../../shared/db/prepared';
@@ -25,9 +26,12 @@ describe('openWarmConnections', () => {
   });
 
   /** A pool of its own (seen by its application name), and what openWarmConnections told its log. */
-  async function withPool(test: (db: Database, sessions: () => Promise<Array<{ state: string; query: string }>>) => Promise<void>) {
+  async function withPool(
+    test: (db: Database, sessions: () => Promise<Array<{ state: string; query: string }>>) => Promise<void>,
+    { poolMin = 0 } = {},
+  ) {
     const applicationName = `warm-connections-${process.pid}`;
-    const db = createDatabase({ url: database.url, poolMax: 4, applicationName });
+    const db = createDatabase({ url: database.url, poolMax: 4, poolMin, applicationName });
     const observer = createDatabase({ url: database.url, poolMax: 1, applicationName: 'warm-connections-observer' });
     try {
       await test(db, () =>
@@ -52,6 +56,29 @@ describe('openWarmConnections', () => {
       expect(await sessions()).toEqual(Array.from({ length: 3 }, () => ({ state: 'idle', query: `EXPLAIN ${FIND_ORDER.text}` })));
     });
   });
+
+  it('keeps poolMin connections open once the others have closed for idleness (10 s)', async () => {
+    await withPool(
+      async (db, sessions) => {
+        expect(await openWarmConnections(db, { connections: 2, statements: [FIND_ORDER], timeoutMs: 10_000 })).toBe(true);
+        // two more, used and given back: the pool closes them after its idle time, and only them
+        await Promise.all([1, 2, 3, 4].map(() => db.query('SELECT pg_sleep(0.05)')));
+        expect(await sessions()).toHaveLength(4);
+        // down to two, and staying there over several readings (~1 s: the pool checks for idle ones every second)
+        let readingsAtTwo = 0;
+        await waitFor(
+          'the pool to close its idle connections down to poolMin and keep those',
+          async () => {
+            readingsAtTwo = (await sessions()).filter(({ state }) => state === 'idle').length === 2 ? readingsAtTwo + 1 : 0;
+            return readingsAtTwo >= 5;
+          },
+          { timeoutMs: 30_000, intervalMs: 250 },
+        );
+        expect(await sessions()).toHaveLength(2);
+      },
+      { poolMin: 2 },
+    );
+  }, 40_000);
 
   it('logs a statement it cannot plan and plans the others', async () => {
     await withPool(async (db, sessions) => {
