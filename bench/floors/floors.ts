@@ -5,6 +5,7 @@ import { runOpenLoop } from '../harness/open-loop';
 import { AsyncQueue, CallTimer, runCallers, runCallersFor, summarize, throughput, type LatencySummary, type Throughput } from '../harness/stats';
 import { batchWhileBusy } from '../../shared/async/batch-while-busy';
 import { acceptCheckout, acceptCheckouts, addToCart, FLOWS, placeOrder, placeOrders, readOrder } from './flows';
+import { LOCK_CARTS } from './statements';
 
 /**
  * The floors: each hot path's statements (flows.ts) driven like the service
@@ -105,10 +106,9 @@ export async function checkoutBurstFloor(
     acceptGroups?: { inFlight: number; max: number };
   },
 ): Promise<CheckoutFloorFigures> {
-  const [acceptPool, placePool] = await Promise.all([
-    environment.warmPool(acceptPoolMax, 'floor-accept', FLOWS.acceptCheckout),
-    environment.warmPool(placePoolMax, 'floor-place', FLOWS.placeOrder),
-  ]);
+  // the grouped accept locks several carts at once (LOCK_CARTS)
+  const acceptPool = await environment.warmPool(acceptPoolMax, 'floor-accept', [...FLOWS.acceptCheckout, LOCK_CARTS]);
+  const placePool = await environment.warmPool(placePoolMax, 'floor-place', FLOWS.placeOrder);
   const accept = acceptGroups
     ? batchWhileBusy((users: string[]) => withClient(acceptPool, (client) => acceptCheckouts(client, users)), {
         maxInFlight: acceptGroups.inFlight,
@@ -163,10 +163,8 @@ export async function checkoutRateFloor(
   userIds: string[],
   { perSecond, acceptPoolMax, placers, placePoolMax }: { perSecond: number; acceptPoolMax: number; placers: number; placePoolMax: number },
 ): Promise<{ latency: LatencySummary; placement: LatencySummary; errors: number; notPlaced: number }> {
-  const [acceptPool, placePool] = await Promise.all([
-    environment.warmPool(acceptPoolMax, 'floor-accept', FLOWS.acceptCheckout),
-    environment.warmPool(placePoolMax, 'floor-place', FLOWS.placeOrder),
-  ]);
+  const acceptPool = await environment.warmPool(acceptPoolMax, 'floor-accept', FLOWS.acceptCheckout);
+  const placePool = await environment.warmPool(placePoolMax, 'floor-place', FLOWS.placeOrder);
   try {
     const accepted = new AsyncQueue<{ orderId: string; at: number }>();
     const placementMs: number[] = [];

@@ -151,14 +151,21 @@ export class BenchEnvironment {
    * (which had put the fixed-rate floor's p99 at 94-193 ms: its first ~45 checkouts, 8-13 ms with warm connections).
    */
   async warmPool(max: number, applicationName: string, flow: ReadonlyArray<Statement | string>): Promise<Pool> {
-    const pool = this.newPool(max, applicationName);
+    // no idle timeout: a warm connection that goes unused for a while in a run stays warm, as the service's do
+    const pool = this.newPool(max, applicationName, { idleTimeoutMillis: 0 });
     const statements = flow.filter((step): step is Statement => typeof step !== 'string');
-    const clients = await Promise.all(Array.from({ length: max }, () => pool.connect()));
+    const connected = await Promise.allSettled(Array.from({ length: max }, () => pool.connect()));
+    const clients = connected.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     try {
+      const failed = connected.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
       await Promise.all(clients.map((client) => planStatements(client, statements)));
-    } finally {
+    } catch (error) {
       for (const client of clients) client.release();
+      await pool.end();
+      throw error;
     }
+    for (const client of clients) client.release();
     return pool;
   }
 

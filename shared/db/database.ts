@@ -101,15 +101,11 @@ export interface WarmUp {
  */
 export async function openWarmConnections(
   db: Database,
-  {
-    connections = 1,
-    statements = [],
-    log,
-    timeoutMs = FIRST_CONNECTION_WAIT_MS,
-  }: Partial<WarmUp> & { log?: { warn: (object: object, message: string) => void }; timeoutMs?: number } = {},
+  { connections = 1, statements = [], log, timeoutMs = FIRST_CONNECTION_WAIT_MS }: Partial<WarmUp> & { log?: WarnLog; timeoutMs?: number } = {},
 ): Promise<boolean> {
+  const count = Math.max(1, Math.min(connections, db.options.pool?.max ?? connections));
   try {
-    await withTimeout(timeoutMs, warmConnections(db, Math.max(1, connections), statements, log));
+    await withTimeout(timeoutMs, warmConnections(db, count, statements, { log, timeoutMs }));
     return true;
   } catch (error) {
     const why = error instanceof TimedOut ? `no answer within ${timeoutMs} ms` : 'the connection failed';
@@ -118,12 +114,10 @@ export async function openWarmConnections(
   }
 }
 
-async function warmConnections(
-  db: Database,
-  count: number,
-  statements: readonly Statement[],
-  log: { warn: (object: object, message: string) => void } | undefined,
-): Promise<void> {
+/** Where a warm-up tells what went wrong. */
+type WarnLog = { warn: (object: object, message: string) => void };
+
+async function warmConnections(db: Database, count: number, statements: readonly Statement[], options: PlanOptions): Promise<void> {
   const pool = db.connectionManager;
   const open = () => pool.getConnection({ type: 'write' }) as Promise<unknown> as Promise<pg.Client>;
   // the first alone: Sequelize reads the type OIDs on every new connection until it has them
@@ -131,25 +125,44 @@ async function warmConnections(
   const others = await Promise.allSettled(Array.from({ length: count - 1 }, open));
   const opened = [first, ...others.flatMap((other) => (other.status === 'fulfilled' ? [other.value] : []))];
   try {
+    // those that opened are planned even when another did not
+    await Promise.all(opened.map((connection) => planStatements(connection, statements, options)));
     const failed = others.find((other) => other.status === 'rejected');
     if (failed) throw failed.reason;
-    await Promise.all(opened.map((connection) => planStatements(connection, statements, log)));
   } finally {
     for (const connection of opened) pool.releaseConnection(connection as never);
   }
 }
 
-/** Has a new connection parse and plan each statement once (EXPLAIN with null parameters: nothing runs). */
+interface PlanOptions {
+  log?: WarnLog;
+  /** How long planning may wait (a lock held by a migration's ALTER TABLE, say) before it gives up. */
+  timeoutMs?: number;
+}
+
+/**
+ * Has a new connection parse and plan each statement once: EXPLAIN with null parameters, so nothing runs, in a
+ * transaction of its own (rolled back) whose lock and statement timeouts bound the wait; a statement that cannot be
+ * planned is logged and skipped.
+ */
 export async function planStatements(
   connection: pg.ClientBase,
   statements: readonly Statement[],
-  log?: { warn: (object: object, message: string) => void },
+  { log, timeoutMs = FIRST_CONNECTION_WAIT_MS }: PlanOptions = {},
 ): Promise<void> {
-  for (const { name, text } of statements) {
-    const parameters = Math.max(0, ...Array.from(text.matchAll(/\$(\d+)/g), (match) => Number(match[1])));
-    await connection.query({ text: `EXPLAIN ${text}`, values: new Array<null>(parameters).fill(null) }).catch((error: unknown) => {
-      log?.warn({ err: error, statement: name }, 'PostgreSQL at start-up: a hot statement could not be planned');
-    });
+  const ms = Math.max(1, Math.round(timeoutMs));
+  await connection.query(`BEGIN; SET LOCAL lock_timeout = ${ms}; SET LOCAL statement_timeout = ${ms}`);
+  try {
+    for (const { name, text } of statements) {
+      const parameters = Math.max(0, ...Array.from(text.matchAll(/\$(\d+)/g), (match) => Number(match[1])));
+      await connection.query('SAVEPOINT plan');
+      await connection.query({ text: `EXPLAIN ${text}`, values: new Array<null>(parameters).fill(null) }).catch(async (error: unknown) => {
+        log?.warn({ err: error, statement: name }, 'PostgreSQL at start-up: a hot statement could not be planned');
+        await connection.query('ROLLBACK TO SAVEPOINT plan');
+      });
+    }
+  } finally {
+    await connection.query('ROLLBACK');
   }
 }
 
