@@ -19,7 +19,8 @@ declare module 'fastify' {
  */
 export function apiWarmUp(config: Config): WarmUp {
   return {
-    connections: Math.min(config.DB_POOL_MAX, config.CHECKOUT_ACCEPTS_IN_FLIGHT + config.ORDER_READS_IN_FLIGHT),
+    // at most the pool's size: createDatabase and openWarmConnections cap it
+    connections: config.CHECKOUT_ACCEPTS_IN_FLIGHT + config.ORDER_READS_IN_FLIGHT,
     statements: [...new Set([...ACCEPT_STATEMENTS, ...ORDER_READ_STATEMENTS, ...CART_ADD_STATEMENTS])],
   };
 }

@@ -4,8 +4,11 @@ import type { BenchEnvironment } from '../harness/environment';
 import { runOpenLoop } from '../harness/open-loop';
 import { AsyncQueue, CallTimer, runCallers, runCallersFor, summarize, throughput, type LatencySummary, type Throughput } from '../harness/stats';
 import { batchWhileBusy } from '../../shared/async/batch-while-busy';
-import { acceptCheckout, acceptCheckouts, addToCart, FLOWS, placeOrder, placeOrders, readOrder } from './flows';
-import { LOCK_CARTS } from './statements';
+import { CART_ADD_STATEMENTS } from '../../shared/cart/cart-service';
+import { ACCEPT_STATEMENTS } from '../../shared/checkout/checkout-service';
+import { ORDER_READ_STATEMENTS } from '../../shared/orders/order-service';
+import { PLACEMENT_STATEMENTS } from '../../shared/placement/place-order';
+import { acceptCheckout, acceptCheckouts, addToCart, placeOrder, placeOrders, readOrder } from './flows';
 
 /**
  * The floors: each hot path's statements (flows.ts) driven like the service
@@ -34,7 +37,7 @@ export async function addToCartFloor(
   operations: CartOperation[],
   { callers, poolMax, maxLines }: { callers: number; poolMax: number; maxLines: number },
 ): Promise<Throughput> {
-  const pool = await environment.warmPool(poolMax, 'floor-add-to-cart', FLOWS.addToCart);
+  const pool = await environment.warmPool(poolMax, 'floor-add-to-cart', CART_ADD_STATEMENTS);
   try {
     const timer = new CallTimer();
     await runCallers(operations.length, callers, (i) => {
@@ -53,7 +56,7 @@ export async function orderPollFloor(
   orders: Array<{ id: string; userId: string }>,
   { callers, poolMax, durationMs, warmupMs }: { callers: number; poolMax: number; durationMs: number; warmupMs: number },
 ): Promise<Throughput> {
-  const pool = await environment.warmPool(poolMax, 'floor-order-poll', FLOWS.readOrder);
+  const pool = await environment.warmPool(poolMax, 'floor-order-poll', ORDER_READ_STATEMENTS);
   try {
     const read = (i: number) => {
       const order = orders[i % orders.length]!;
@@ -106,9 +109,8 @@ export async function checkoutBurstFloor(
     acceptGroups?: { inFlight: number; max: number };
   },
 ): Promise<CheckoutFloorFigures> {
-  // the grouped accept locks several carts at once (LOCK_CARTS)
-  const acceptPool = await environment.warmPool(acceptPoolMax, 'floor-accept', [...FLOWS.acceptCheckout, LOCK_CARTS]);
-  const placePool = await environment.warmPool(placePoolMax, 'floor-place', FLOWS.placeOrder);
+  const acceptPool = await environment.warmPool(acceptPoolMax, 'floor-accept', ACCEPT_STATEMENTS);
+  const placePool = await environment.warmPool(placePoolMax, 'floor-place', PLACEMENT_STATEMENTS);
   const accept = acceptGroups
     ? batchWhileBusy((users: string[]) => withClient(acceptPool, (client) => acceptCheckouts(client, users)), {
         maxInFlight: acceptGroups.inFlight,
@@ -163,8 +165,8 @@ export async function checkoutRateFloor(
   userIds: string[],
   { perSecond, acceptPoolMax, placers, placePoolMax }: { perSecond: number; acceptPoolMax: number; placers: number; placePoolMax: number },
 ): Promise<{ latency: LatencySummary; placement: LatencySummary; errors: number; notPlaced: number }> {
-  const acceptPool = await environment.warmPool(acceptPoolMax, 'floor-accept', FLOWS.acceptCheckout);
-  const placePool = await environment.warmPool(placePoolMax, 'floor-place', FLOWS.placeOrder);
+  const acceptPool = await environment.warmPool(acceptPoolMax, 'floor-accept', ACCEPT_STATEMENTS);
+  const placePool = await environment.warmPool(placePoolMax, 'floor-place', PLACEMENT_STATEMENTS);
   try {
     const accepted = new AsyncQueue<{ orderId: string; at: number }>();
     const placementMs: number[] = [];
@@ -189,7 +191,7 @@ export async function checkoutRateFloor(
 
 /** Accepting alone: `callers` accept a checkout each at once, over `poolMax` connections (the APIs' pools together). */
 export async function acceptFloor(environment: BenchEnvironment, userIds: string[], { callers, poolMax }: { callers: number; poolMax: number }): Promise<Throughput> {
-  const pool = await environment.warmPool(poolMax, 'floor-accept', FLOWS.acceptCheckout);
+  const pool = await environment.warmPool(poolMax, 'floor-accept', ACCEPT_STATEMENTS);
   try {
     const timer = new CallTimer();
     await runCallers(userIds.length, callers, (i) => timer.time(() => withClient(pool, (client) => acceptCheckout(client, userIds[i]!, randomUUID()))));
@@ -222,7 +224,7 @@ export async function groupPlacementFloor(
   orderIds: string[],
   { transactions, groupSize }: { transactions: number; groupSize: number },
 ): Promise<Throughput> {
-  const pool = await environment.warmPool(transactions, 'floor-place-groups', FLOWS.placeOrder);
+  const pool = await environment.warmPool(transactions, 'floor-place-groups', PLACEMENT_STATEMENTS);
   try {
     const groups = Array.from({ length: Math.ceil(orderIds.length / groupSize) }, (_, i) => orderIds.slice(i * groupSize, (i + 1) * groupSize));
     const timer = new CallTimer();
@@ -242,7 +244,7 @@ export async function groupPlacementFloor(
 
 /** Placement alone: `placers` at once, each on its own connection, until every order is placed. */
 export async function placementFloor(environment: BenchEnvironment, orderIds: string[], placers: number): Promise<Throughput> {
-  const pool = await environment.warmPool(placers, 'floor-place', FLOWS.placeOrder);
+  const pool = await environment.warmPool(placers, 'floor-place', PLACEMENT_STATEMENTS);
   try {
     const latencies: number[] = [];
     let errors = 0;

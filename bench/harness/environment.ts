@@ -9,7 +9,7 @@ import { Pool, type PoolConfig } from 'pg';
 import { waitFor } from '../../deploy/local/wait-for';
 import type { Role } from '../../shared/auth/roles';
 import { signToken } from '../../shared/auth/token-verifier';
-import { planStatements, quoteIdentifier } from '../../shared/db/database';
+import { openAndPlan, quoteIdentifier } from '../../shared/db/database';
 import type { Statement } from '../../shared/db/prepared';
 import { prepareDatabase } from '../../shared/db/migrate';
 import { spawnService, type ServiceProcess } from '../../deploy/local/service-process';
@@ -146,26 +146,19 @@ export class BenchEnvironment {
   }
 
   /**
-   * A floor's pool with its `max` connections open, each having planned the `flow`'s statements as the service's warm
+   * A floor's pool with its `max` connections open, each having planned `statements` as the service's warm
    * connections have (openWarmConnections): the floor's clock never times a new PostgreSQL backend's first statements
    * (which had put the fixed-rate floor's p99 at 94-193 ms: its first ~45 checkouts, 8-13 ms with warm connections).
    */
-  async warmPool(max: number, applicationName: string, flow: ReadonlyArray<Statement | string>): Promise<Pool> {
+  async warmPool(max: number, applicationName: string, statements: readonly Statement[]): Promise<Pool> {
     // no idle timeout: a warm connection that goes unused for a while in a run stays warm, as the service's do
     const pool = this.newPool(max, applicationName, { idleTimeoutMillis: 0 });
-    const statements = flow.filter((step): step is Statement => typeof step !== 'string');
-    const connected = await Promise.allSettled(Array.from({ length: max }, () => pool.connect()));
-    const clients = connected.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     try {
-      const failed = connected.find((result) => result.status === 'rejected');
-      if (failed) throw failed.reason;
-      await Promise.all(clients.map((client) => planStatements(client, statements)));
+      await openAndPlan(max, { open: () => pool.connect(), release: (client) => client.release() }, statements);
     } catch (error) {
-      for (const client of clients) client.release();
       await pool.end();
       throw error;
     }
-    for (const client of clients) client.release();
     return pool;
   }
 

@@ -4,6 +4,7 @@ import { Sequelize } from 'sequelize-typescript';
 import { TimedOut, withTimeout } from '../async/with-timeout';
 import { CONNECTION_SETTINGS, SERVER_KEEPALIVE_SQL } from './connection-settings';
 import { Product } from './models/product';
+import type { WarnLog } from '../logging/logger';
 import type { Statement } from './prepared';
 import { createSession } from './session';
 import { isDuplicateDatabase } from './sql-errors';
@@ -104,8 +105,13 @@ export async function openWarmConnections(
   { connections = 1, statements = [], log, timeoutMs = FIRST_CONNECTION_WAIT_MS }: Partial<WarmUp> & { log?: WarnLog; timeoutMs?: number } = {},
 ): Promise<boolean> {
   const count = Math.max(1, Math.min(connections, db.options.pool?.max ?? connections));
+  const pool = db.connectionManager;
+  const ofPool = {
+    open: () => pool.getConnection({ type: 'write' }) as Promise<unknown> as Promise<pg.Client>,
+    release: (connection: pg.Client) => pool.releaseConnection(connection as never),
+  };
   try {
-    await withTimeout(timeoutMs, warmConnections(db, count, statements, { log, timeoutMs }));
+    await withTimeout(timeoutMs, openAndPlan(count, ofPool, statements, { log, timeoutMs }));
     return true;
   } catch (error) {
     const why = error instanceof TimedOut ? `no answer within ${timeoutMs} ms` : 'the connection failed';
@@ -114,23 +120,26 @@ export async function openWarmConnections(
   }
 }
 
-/** Where a warm-up tells what went wrong. */
-type WarnLog = { warn: (object: object, message: string) => void };
-
-async function warmConnections(db: Database, count: number, statements: readonly Statement[], options: PlanOptions): Promise<void> {
-  const pool = db.connectionManager;
-  const open = () => pool.getConnection({ type: 'write' }) as Promise<unknown> as Promise<pg.Client>;
-  // the first alone: Sequelize reads the type OIDs on every new connection until it has them
+/**
+ * Opens `count` connections with `open` (the first alone: Sequelize reads the type OIDs on every new connection until
+ * it has them), has each plan `statements` (planStatements), and gives them back with `release`. Those that opened are
+ * planned even when another did not; then the first failure is thrown.
+ */
+export async function openAndPlan<C extends pg.ClientBase>(
+  count: number,
+  { open, release }: { open: () => Promise<C>; release: (connection: C) => void },
+  statements: readonly Statement[],
+  options: PlanOptions = {},
+): Promise<void> {
   const first = await open();
   const others = await Promise.allSettled(Array.from({ length: count - 1 }, open));
   const opened = [first, ...others.flatMap((other) => (other.status === 'fulfilled' ? [other.value] : []))];
   try {
-    // those that opened are planned even when another did not
     await Promise.all(opened.map((connection) => planStatements(connection, statements, options)));
     const failed = others.find((other) => other.status === 'rejected');
     if (failed) throw failed.reason;
   } finally {
-    for (const connection of opened) pool.releaseConnection(connection as never);
+    for (const connection of opened) release(connection);
   }
 }
 

@@ -52,6 +52,11 @@ export function logOptions(config: Pick<Config, 'LOG_LEVEL'>): LoggerOptions {
   };
 }
 
+/** A log that warns: what shared code reports trouble to (pino's Logger and Fastify's fit). */
+export interface WarnLog {
+  warn: (object: object, message: string) => void;
+}
+
 /** JSON logs for processes outside Fastify (the worker, scripts); Fastify builds its own pino with `logOptions`. */
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, service: string, destination?: DestinationStream): Logger {
   const options = { ...logOptions(config), base: { service, pid: process.pid } };

@@ -1,4 +1,5 @@
 import { batchWhileBusy } from '../async/batch-while-busy';
+import type { WarnLog } from '../logging/logger';
 import type { RedisClient } from '../redis/redis-connection';
 
 /** Order ids in one message at most (~37 bytes each). */
@@ -22,13 +23,8 @@ export async function announceStatusChanges(redis: RedisClient, prefix: string, 
   if (orderIds.length > 0) await redis.publish(statusChannel(prefix), orderIds.join(','));
 }
 
-/** What a failed announcement is logged with (pino's Logger and Fastify's fit). */
-interface AnnouncementLog {
-  warn: (object: object, message: string) => void;
-}
-
 /** `announceStatusChanges` that never throws: a message Redis did not take is logged (the waiters re-read on their own). */
-export async function announceStatusChangesSafely(redis: RedisClient, prefix: string, orderIds: string[], log: AnnouncementLog): Promise<void> {
+export async function announceStatusChangesSafely(redis: RedisClient, prefix: string, orderIds: string[], log: WarnLog): Promise<void> {
   try {
     await announceStatusChanges(redis, prefix, orderIds);
   } catch (error) {
@@ -43,7 +39,7 @@ export async function announceStatusChangesSafely(redis: RedisClient, prefix: st
  * together in the next — one PUBLISH, and one wake-up of every API process,
  * per group rather than per order.
  */
-export function statusAnnouncer(redis: RedisClient, prefix: string, log: AnnouncementLog): (orderIds: string[]) => void {
+export function statusAnnouncer(redis: RedisClient, prefix: string, log: WarnLog): (orderIds: string[]) => void {
   const announce = batchWhileBusy(
     async (orderIds: string[]) => {
       await announceStatusChangesSafely(redis, prefix, orderIds, log);

@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type { WarnLog } from '../logging/logger';
 import { batchWhileBusy } from '../async/batch-while-busy';
 import { withTimeout } from '../async/with-timeout';
 import type { RedisClient } from '../redis/redis-connection';
@@ -17,17 +18,12 @@ const DEFAULTS: EnqueuerSettings = { timeoutMs: 1_000, retryMs: 1_000, maxLeftBe
 /** Jobs added together (one `addBulk`) at most, and such additions at once. */
 const ADD_LIMITS = { maxInFlight: 2, maxBatch: 100 };
 
-/** Where the enqueuer reports a job it could not add yet. */
-export interface EnqueuerLog {
-  warn: (object: object, message: string) => void;
-}
-
 export interface CheckoutEnqueuer {
   /**
    * Adds the job of a committed order, or leaves it behind to be added when Redis answers again: resolves `added` or
    * `left`, never rejects and never waits longer than `timeoutMs`.
    */
-  enqueue: (job: CheckoutJob, log: EnqueuerLog) => Promise<'added' | 'left'>;
+  enqueue: (job: CheckoutJob, log: WarnLog) => Promise<'added' | 'left'>;
   /** Jobs left behind, not yet added. */
   leftBehind: () => number;
   /** Tries once more to add the jobs left behind, then stops retrying. */

@@ -1,4 +1,5 @@
 import calculateSlot from 'cluster-key-slot';
+import type { WarnLog } from '../logging/logger';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { withTimeout } from '../async/with-timeout';
 import type { RedisTopology } from './redis-topology';
@@ -162,8 +163,7 @@ export async function closeRedis(redis: RedisClient): Promise<void> {
 }
 
 /** What `reportTrouble` logs with (pino's Logger and Fastify's fit). */
-interface TroubleLog {
-  warn: (object: object, message: string) => void;
+interface TroubleLog extends WarnLog {
   info: (object: object, message: string) => void;
 }
 
