@@ -55,8 +55,12 @@ export function isConnectionLost(error: unknown): boolean {
   });
 }
 
-// 57014 statement timeout, 40001 serialization failure, 40P01 deadlock
-const RETRYABLE_SQLSTATES = new Set(['57014', '40001', '40P01']);
+/**
+ * 57014 statement timeout, 40001 serialization failure, 40P01 deadlock; 25006 a write on a server that is read-only
+ * for now — during a failover, a node still finishing its promotion, or a demoted primary that HAProxy has not yet
+ * marked down (its sessions are then shut down, and new ones go to the new primary).
+ */
+const RETRYABLE_SQLSTATES = new Set(['57014', '40001', '40P01', '25006']);
 
 /** The database is overloaded or briefly unreachable: a retry may succeed; it is no bug. */
 export function isTransientDatabaseError(error: unknown): boolean {

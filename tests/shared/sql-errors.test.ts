@@ -64,6 +64,19 @@ describe('sql-errors: what a driver error means', () => {
     expect(isConnectionLost(error)).toBe(false);
   });
 
+  it('a write refused by a read-only server (a node mid-failover) is transient, not a lost connection', async () => {
+    // a standby refuses a write with 25006, as a read-only transaction does
+    const error = await failure(() =>
+      db.transaction(async (transaction) => {
+        await db.query('SET TRANSACTION READ ONLY', { transaction });
+        await db.query(`INSERT INTO products (name, price, stock) VALUES ('x', 1, 1)`, { transaction });
+      }),
+    );
+    expect((error as { original?: { code?: string } }).original?.code).toBe('25006');
+    expect(isTransientDatabaseError(error)).toBe(true);
+    expect(isConnectionLost(error)).toBe(false);
+  });
+
   it('a backend terminated under a query is a lost connection', async () => {
     const killer = createSession(database.url, 'sql-errors-killer');
     await killer.connect();
