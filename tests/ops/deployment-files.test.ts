@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { SERVICE_NODE_FLAGS } from '../../shared/process/node-flags';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../../shared/process/node-flags';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -64,6 +64,19 @@ describe('docker-compose.yml', () => {
     expect(scripts['start:api']).toContain(SERVICE_NODE_FLAGS.join(' '));
     expect(scripts['start:worker']).toContain(SERVICE_NODE_FLAGS.join(' '));
     expect(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')).toContain(SERVICE_NODE_FLAGS.map((flag) => `"${flag}"`).join(', '));
+   });
+
+  it('starts API and worker with the service environment (shared/process/node-flags.ts) under the operator\'s own', () => {
+    const scripts = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
+    for (const [name, value] of Object.entries(SERVICE_ENV)) {
+      // an npm script keeps a value the operator exported
+      expect(scripts['start:api']).toContain(`${name}=\${${name}:-${value}}`);
+      expect(scripts['start:worker']).toContain(`${name}=\${${name}:-${value}}`);
+      // the image's environment, which compose and the Kubernetes manifests inherit
+      expect(runtimeStage).toMatch(new RegExp(`^\\s*(ENV\\s+)?${name}=${value}\\b`, 'm'));
+    }
   });
 
   it('keeps /metrics private: the API gets METRICS_TOKEN, and docs/prometheus.yml scrapes it with a bearer token', () => {
