@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import pg from 'pg';
 import { Sequelize } from 'sequelize-typescript';
+import { QueryTypes } from 'sequelize';
 import { TimedOut, withTimeout } from '../async/with-timeout';
 import { CONNECTION_SETTINGS, SERVER_KEEPALIVE_SQL } from './connection-settings';
 import { Product } from './models/product';
@@ -175,9 +176,17 @@ export async function planStatements(
   }
 }
 
-/** Resolves when the database answers a trivial query (health checks). */
+/**
+ * Resolves when the database answers and would take a write (health checks). A server in recovery (a standby: a
+ * DATABASE_URL that points at a replica, or a node mid-failover) or one whose sessions are read-only fails the check,
+ * so readiness and `checkout_dependency_up` say so instead of every write answering 503.
+ */
 export async function pingDatabase(db: Database): Promise<void> {
-  await db.query('SELECT 1');
+  const [answer] = await db.query<{ writable: boolean }>(
+    `SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off' AS writable`,
+    { type: QueryTypes.SELECT },
+  );
+  if (!answer?.writable) throw new Error('the database is read-only (a standby, or read-only sessions)');
 }
 
 /** Creates the database named in `url` if it does not exist yet (safe when several processes race). */

@@ -9,11 +9,11 @@
 export const SERVICE_NODE_FLAGS = ['--max-old-space-size=160', '--max-semi-space-size=8', '--always-sparkplug'];
 
 /**
- * The environment every service process starts with, under the operator's own (which wins): glibc's malloc keeps
- * up to 8 arenas per core, one per thread that allocates at once (the main thread, libuv's pool, V8's compiler and
- * GC helpers), and each keeps its own free memory; 2 arenas hold ~4 MB less resident memory per process (idle API
- * ~134 -> ~131 MB; under the bench's accept-only bursts peaks 141-142 -> 136-140 MB) at no throughput cost measured.
- * Read once, when the process starts: it cannot be set from inside. Kept in step with package.json and the
- * Dockerfile by tests/ops/deployment-files.test.ts.
+ * The environment every service process starts with, under the environment it is given (an operator's own value
+ * wins): glibc's malloc keeps up to 8 arenas per core, one per thread that allocates at once (the main thread,
+ * libuv's pool, V8's compiler and GC helpers), each with its own free memory; 2 hold a few MB less resident memory
+ * at no throughput cost measured (docs/performance.md has the figures). glibc reads it once, when the process
+ * starts: it cannot be set from inside. Kept in step with package.json and the Dockerfile by
+ * tests/ops/deployment-files.test.ts.
  */
 export const SERVICE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };

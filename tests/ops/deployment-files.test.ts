@@ -64,7 +64,7 @@ describe('docker-compose.yml', () => {
     expect(scripts['start:api']).toContain(SERVICE_NODE_FLAGS.join(' '));
     expect(scripts['start:worker']).toContain(SERVICE_NODE_FLAGS.join(' '));
     expect(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')).toContain(SERVICE_NODE_FLAGS.map((flag) => `"${flag}"`).join(', '));
-   });
+  });
 
   it('starts API and worker with the service environment (shared/process/node-flags.ts) under the operator\'s own', () => {
     const scripts = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
