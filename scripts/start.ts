@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../shared/config/load-config';
 import { prepareDatabase } from '../shared/db/migrate';
-import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../shared/process/node-flags';
+import { SERVICE_NODE_FLAGS, serviceEnv } from '../shared/process/node-flags';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   for (const entry of compiled ? ['api/main.js', 'worker/main.js'] : ['api/main.ts', 'worker/main.ts']) {
     const child = spawn(process.execPath, [...(compiled ? SERVICE_NODE_FLAGS : ['--import', 'tsx']), path.join(ROOT, entry)], {
       stdio: 'inherit',
-      env: { ...SERVICE_ENV, ...process.env, MIGRATE_ON_START: 'false' },
+      env: serviceEnv({ ...process.env, MIGRATE_ON_START: 'false' }),
     });
     children.add(child);
     child.on('exit', (code, signal) => {

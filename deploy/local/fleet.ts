@@ -4,7 +4,7 @@ import path from 'node:path';
 import { waitFor } from './wait-for';
 import { signToken } from '../../shared/auth/token-verifier';
 import { prepareDatabase } from '../../shared/db/migrate';
-import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../../shared/process/node-flags';
+import { SERVICE_NODE_FLAGS, serviceEnv } from '../../shared/process/node-flags';
 import { startDaemon, stopRecorded, tolerant, workDirectory, type TopologyRecord } from './daemon';
 import { freePorts } from './free-ports';
 import { startHttpBalancer } from './http-balancer';
@@ -146,7 +146,7 @@ async function startService(state: FleetState, kind: 'api' | 'worker', name: str
   const [port] = await freePorts(1);
   mkdirSync(state.logDir, { recursive: true });
   const logFile = path.join(state.logDir, `${name}.log`);
-  const env = { ...SERVICE_ENV, ...state.env, ...(kind === 'api' ? { PORT: String(port), HOST: '127.0.0.1' } : { WORKER_METRICS_PORT: String(port) }) };
+  const env = serviceEnv({ ...state.env, ...(kind === 'api' ? { PORT: String(port), HOST: '127.0.0.1' } : { WORKER_METRICS_PORT: String(port) }) });
   const daemon = startDaemon(name, process.execPath, [...SERVICE_NODE_FLAGS, path.join(ROOT, `dist/${kind}/main.js`)], logFile, { env, cwd: ROOT });
   const check = kind === 'api' ? `http://127.0.0.1:${port}/health/ready` : `http://127.0.0.1:${port}/health`;
   await waitFor(

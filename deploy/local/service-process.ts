@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../../shared/process/node-flags';
+import { SERVICE_NODE_FLAGS, serviceEnv } from '../../shared/process/node-flags';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** How long a process may take to start: tsx compiles the sources first, which takes long on a busy machine. */
@@ -48,7 +48,7 @@ export function spawnService(
   try {
     child = spawn(launch.command, launch.args, {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...SERVICE_ENV, ...env },
+      env: serviceEnv({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }),
       stdio: ['ignore', logFd ?? 'pipe', 'pipe'],
     });
   } finally {

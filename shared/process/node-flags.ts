@@ -17,3 +17,8 @@ export const SERVICE_NODE_FLAGS = ['--max-old-space-size=160', '--max-semi-space
  * tests/ops/deployment-files.test.ts.
  */
 export const SERVICE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
+/** A service process's environment: SERVICE_ENV under `given` (what the operator or the harness sets wins). */
+export function serviceEnv<T extends Record<string, string | undefined>>(given: T): T & typeof SERVICE_ENV {
+  return { ...SERVICE_ENV, ...given };
+}
